@@ -1,0 +1,56 @@
+# fundadmin — the two commands are `make demo` and `make test`; everything else is set up by them.
+SHELL := /bin/sh
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: demo test test-postgres lint check venv system-deps system-deps-test lock clean
+
+## make demo: set up, load demo data for every role (SQLite) and serve on 127.0.0.1:$(PORT)
+demo: $(VENV)/.installed system-deps
+	DJANGO_SETTINGS_MODULE=fundadmin.settings.dev $(PY) manage.py migrate --no-input
+	DJANGO_SETTINGS_MODULE=fundadmin.settings.dev $(PY) manage.py load_demo
+	DJANGO_SETTINGS_MODULE=fundadmin.settings.dev $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+## make test: set up (with test-only needs) and run the whole suite
+test: $(VENV)/.installed system-deps-test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check: $(VENV)/.installed
+	$(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=fundadmin.settings.production SECRET_KEY=check-only-$$(date +%s)-not-a-real-key-0123456789abcdefghij ALLOWED_HOSTS=example.org \
+		$(PY) manage.py check --deploy --fail-level WARNING
+
+venv: $(VENV)/.installed
+
+# The virtualenv is rebuilt when the lock changes or when it was made by a Python older than 3.12.
+$(VENV)/.installed: requirements/dev.lock scripts/find-python
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+		echo "Removing $(VENV): it was made by a Python older than 3.12"; rm -rf $(VENV); fi
+	@if [ ! -x $(PY) ]; then \
+		interp=$$(scripts/find-python) || exit 1; \
+		echo "Creating $(VENV) with $$interp"; \
+		"$$interp" -m venv $(VENV) || { echo "Could not create a virtualenv: on Debian install python3-venv for that Python." >&2; exit 1; }; \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.lock
+	@touch $@
+
+system-deps:
+	@scripts/system-deps runtime
+
+system-deps-test:
+	@scripts/system-deps test
+
+## make lock: re-pin requirements/*.lock from pyproject.toml (needs network to PyPI)
+lock: $(VENV)/.installed
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --quiet --python-version 3.12 --generate-hashes -o requirements/base.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --quiet --extra dev --python-version 3.12 --generate-hashes -o requirements/dev.lock
+
+clean:
+	rm -rf $(VENV) db.sqlite3 media staticfiles

@@ -1,0 +1,158 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+
+from audit.services import event_record
+
+from . import services
+from .models import (
+    CalendarYear,
+    Community,
+    FundYear,
+    RoleAssignment,
+    SpecialDay,
+    SpendingCategory,
+    User,
+    WorkingCommittee,
+)
+
+admin.site.site_header = "社区党组织服务群众专项经费管理系统"
+admin.site.site_title = "专项经费管理"
+admin.site.index_title = "系统管理"
+
+
+class NoDeleteMixin:
+    """Nothing in this system is deleted from the admin: users are deactivated, roles revoked."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(User)
+class UserAdmin(NoDeleteMixin, BaseUserAdmin):
+    list_display = ["username", "full_name", "email", "is_active", "is_staff"]
+    search_fields = ["username", "full_name", "email"]
+    fieldsets = [*BaseUserAdmin.fieldsets, ("姓名", {"fields": ["full_name"]})]
+
+
+class CommunityInline(admin.TabularInline):
+    model = Community
+    extra = 0
+    fields = ["name", "code", "party_committee_name"]
+    show_change_link = True
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WorkingCommittee)
+class WorkingCommitteeAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["name", "code", "city"]
+    inlines = [CommunityInline]
+
+
+@admin.register(Community)
+class CommunityAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["name", "code", "committee"]
+    list_filter = ["committee"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(SpendingCategory)
+class SpendingCategoryAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["number", "name"]
+
+
+@admin.register(FundYear)
+class FundYearAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["community", "year", "allocation", "closed_at"]
+    list_filter = ["year", "community__committee"]
+    readonly_fields = ["closed_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["community", "year", "closed_at"] if obj else ["closed_at"]
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, so the change is validated and lands in the trail.
+        try:
+            services.fund_year_set_allocation(
+                community=obj.community, year=obj.year, allocation=obj.allocation, by=request.user
+            )
+        except ValidationError as exc:
+            self.message_user(request, "；".join(exc.messages), messages.ERROR)
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["user", "role", "community", "committee", "valid_from", "valid_until", "revoked_at"]
+    list_filter = ["role", "committee", "community"]
+    search_fields = ["user__username", "user__full_name"]
+    actions = ["revoke_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # An assignment is never edited after the fact: revoke it and grant a new one.
+        if obj:
+            return [f.name for f in RoleAssignment._meta.fields]
+        return ["granted_by", "granted_at", "revoked_at", "revoked_by", "revoke_reason"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        saved = services.role_grant(
+            user=obj.user,
+            role=obj.role,
+            by=request.user,
+            community=obj.community,
+            committee=obj.committee,
+            valid_from=obj.valid_from,
+            valid_until=obj.valid_until,
+        )
+        obj.pk = saved.pk
+
+    @admin.action(description="撤销所选角色任命（原因：管理员撤销）")
+    def revoke_selected(self, request, queryset):
+        for assignment in queryset.filter(revoked_at__isnull=True):
+            services.role_revoke(assignment=assignment, by=request.user, reason="管理员在后台撤销")
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["year", "is_published", "source", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        event_record(
+            action="calendar.year_edit",
+            obj=obj,
+            actor=request.user,
+            changes={"is_published": obj.is_published, "source": obj.source},
+        )
+
+
+@admin.register(SpecialDay)
+class SpecialDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "kind", "name"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        event_record(
+            action="calendar.day_edit",
+            obj=obj,
+            actor=request.user,
+            changes={"date": obj.date, "kind": obj.kind, "name": obj.name},
+        )
+
+    def delete_model(self, request, obj):
+        event_record(
+            action="calendar.day_delete",
+            obj=obj,
+            actor=request.user,
+            changes={"date": obj.date, "kind": obj.kind, "name": obj.name},
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)

@@ -1,0 +1,28 @@
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from fundadmin.services import calendar_import_csv
+
+
+class Command(BaseCommand):
+    help = (
+        "从 CSV 导入某年的法定节假日和调休上班日（据国务院办公厅通知整理）。"
+        "表头：date,kind,name；kind 为 holiday（休）或 workday（班）。文件中出现的年份整体替换并标记为已公布。"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--source", default="", help="来源，例如通知文号")
+
+    def handle(self, *args, file: Path, source: str, **options):
+        try:
+            text = file.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise CommandError(f"无法读取文件 {file}：{exc}") from exc
+        try:
+            years = calendar_import_csv(text=text, by=None, source=source or file.name)
+        except ValidationError as exc:
+            raise CommandError("导入失败，未作任何修改：\n" + "\n".join(exc.messages)) from exc
+        self.stdout.write(self.style.SUCCESS(f"已导入 {', '.join(map(str, years))} 年的工作日历。"))

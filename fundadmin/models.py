@@ -1,0 +1,292 @@
+"""The core domain: who runs the fund, for which communities, for which years, and when."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .roles import COMMITTEE_PERMISSIONS, COMMUNITY_PERMISSIONS, ROLE_SCOPE, Role, ScopeLevel
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class User(AbstractUser):
+    full_name = models.CharField("姓名", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.get_full_name() or self.username
+
+    def delete(self, *args, **kwargs):
+        # Art. 17/19: the trail names every actor for years; users are deactivated, never deleted.
+        raise ValidationError("用户不能删除，只能停用（保留审计记录中的姓名）。", code="user_undeletable")
+
+
+class WorkingCommittee(models.Model):
+    """社区党工委: manages the fund for its communities (Art. 2, 14)."""
+
+    name = models.CharField("名称", max_length=100, unique=True)
+    code = models.SlugField("代码", max_length=40, unique=True)
+    city = models.CharField("城市", max_length=50, blank=True)
+    construction_committee_name = models.CharField(
+        "建管委名称", max_length=100, blank=True, help_text="与党工委同级的社区建设管理委员会"
+    )
+
+    class Meta:
+        verbose_name = "社区党工委"
+        verbose_name_plural = "社区党工委"
+        ordering = ["code"]
+        permissions = list(COMMITTEE_PERMISSIONS.items())
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def committee(self) -> WorkingCommittee:
+        return self
+
+
+class CommunityQuerySet(models.QuerySet):
+    def in_committee(self, committee: WorkingCommittee) -> CommunityQuerySet:
+        return self.filter(committee=committee)
+
+
+class Community(models.Model):
+    """社区: one community Party committee and its fund subject (Art. 2, 17)."""
+
+    committee = models.ForeignKey(
+        WorkingCommittee, on_delete=models.PROTECT, related_name="communities", verbose_name="所属党工委"
+    )
+    name = models.CharField("社区名称", max_length=100)
+    code = models.SlugField("代码", max_length=40, unique=True)
+    party_committee_name = models.CharField("社区党委名称", max_length=100, blank=True)
+    address = models.CharField("地址", max_length=200, blank=True)
+
+    objects = CommunityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "社区"
+        verbose_name_plural = "社区"
+        ordering = ["committee__code", "code"]
+        constraints = [models.UniqueConstraint(fields=["committee", "name"], name="community_name_unique_in_committee")]
+        permissions = list(COMMUNITY_PERMISSIONS.items())
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def community(self) -> Community:
+        return self
+
+    @property
+    def applicant_name(self) -> str:
+        return self.party_committee_name or f"{self.name}党委"
+
+
+class SpendingCategory(models.Model):
+    """The six categories the fund may be spent on (Art. 8), kept as data."""
+
+    number = models.PositiveSmallIntegerField("序号", unique=True)
+    name = models.CharField("名称", max_length=30, unique=True)
+    description = models.TextField("说明")
+
+    class Meta:
+        verbose_name = "经费使用范围"
+        verbose_name_plural = "经费使用范围"
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FundYearQuerySet(models.QuerySet):
+    def open(self) -> FundYearQuerySet:
+        return self.filter(closed_at__isnull=True)
+
+
+class FundYear(models.Model):
+    """One community's fund for one calendar year: the annual allocation (Art. 5).
+
+    The carry-over from the previous year (Art. 13) and every balance come from the ledger, never
+    from a number typed here.
+    """
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="fund_years", verbose_name="社区")
+    year = models.PositiveSmallIntegerField("年度", validators=[MinValueValidator(2000)])
+    allocation = models.DecimalField(
+        "年度经费", **MONEY, validators=[MinValueValidator(Decimal("0"))], help_text="市财政年度拨款（元）"
+    )
+    closed_at = models.DateTimeField("结转时间", null=True, blank=True, editable=False)
+
+    objects = FundYearQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "经费年度"
+        verbose_name_plural = "经费年度"
+        ordering = ["community", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "year"], name="fund_year_unique"),
+            models.CheckConstraint(condition=Q(allocation__gte=0), name="fund_year_allocation_nonnegative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community.name} {self.year}年度"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+class RoleAssignmentQuerySet(models.QuerySet):
+    def active(self, at: datetime.date | None = None) -> RoleAssignmentQuerySet:
+        day = at or timezone.localdate()
+        return self.filter(revoked_at__isnull=True, valid_from__lte=day).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=day)
+        )
+
+    def covering(self, community: Community) -> RoleAssignmentQuerySet:
+        """Assignments whose scope includes this community (its own or its committee's)."""
+        return self.filter(Q(community=community) | Q(committee_id=community.committee_id))
+
+
+class RoleAssignment(models.Model):
+    """A user holds a role over one scope for a period. Revoked, never deleted."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_assignments", verbose_name="用户")
+    role = models.CharField("角色", max_length=32, choices=Role.choices)
+    committee = models.ForeignKey(
+        WorkingCommittee,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name="党工委",
+    )
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name="社区",
+    )
+    valid_from = models.DateField("生效日期", default=timezone.localdate)
+    valid_until = models.DateField("截止日期", null=True, blank=True)
+    granted_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="授予人"
+    )
+    granted_at = models.DateTimeField("授予时间", auto_now_add=True)
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="撤销人"
+    )
+    revoke_reason = models.CharField("撤销原因", max_length=200, blank=True)
+
+    objects = RoleAssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "角色任命"
+        verbose_name_plural = "角色任命"
+        ordering = ["user__username", "role"]
+        constraints = [
+            models.CheckConstraint(
+                name="role_scope_matches_level",
+                condition=(
+                    Q(
+                        role__in=[r for r, lvl in ROLE_SCOPE.items() if lvl == ScopeLevel.COMMUNITY],
+                        community__isnull=False,
+                        committee__isnull=True,
+                    )
+                    | Q(
+                        role__in=[r for r, lvl in ROLE_SCOPE.items() if lvl == ScopeLevel.COMMITTEE],
+                        committee__isnull=False,
+                        community__isnull=True,
+                    )
+                    | Q(role=Role.SYSTEM_ADMIN, committee__isnull=True, community__isnull=True)
+                ),
+            ),
+            models.CheckConstraint(
+                name="role_validity_ordered",
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.display_name} · {self.get_role_display()} · {self.scope_label}"
+
+    @property
+    def scope(self) -> Community | WorkingCommittee | None:
+        return self.community or self.committee
+
+    @property
+    def scope_label(self) -> str:
+        return str(self.scope) if self.scope else "全市"
+
+    def is_active(self, at: datetime.date | None = None) -> bool:
+        day = at or timezone.localdate()
+        return (
+            self.revoked_at is None and self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+        )
+
+    def clean(self) -> None:
+        level = ROLE_SCOPE[Role(self.role)]
+        if level == ScopeLevel.COMMUNITY and (not self.community_id or self.committee_id):
+            raise ValidationError("该角色必须任命到一个社区。", code="scope_community")
+        if level == ScopeLevel.COMMITTEE and (not self.committee_id or self.community_id):
+            raise ValidationError("该角色必须任命到一个党工委。", code="scope_committee")
+        if level == ScopeLevel.SYSTEM and (self.committee_id or self.community_id):
+            raise ValidationError("系统管理员不限定范围。", code="scope_system")
+        if self.valid_until and self.valid_until < self.valid_from:
+            raise ValidationError("截止日期不能早于生效日期。", code="validity_order")
+
+
+class CalendarYear(models.Model):
+    """Whether a year's official working-day calendar is known (published by the State Council)."""
+
+    year = models.PositiveSmallIntegerField("年份", primary_key=True)
+    is_published = models.BooleanField("已公布", default=False)
+    source = models.CharField("来源", max_length=200, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "工作日历年度"
+        verbose_name_plural = "工作日历年度"
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}年（{'已公布' if self.is_published else '未公布'}）"
+
+
+class SpecialDay(models.Model):
+    """A day that breaks the weekday/weekend rule: a statutory holiday on a weekday, or an
+    adjusted working day (调休) on a weekend. Every other day follows Monday–Friday."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", "法定节假日（休息）"
+        WORKDAY = "workday", "调休上班"
+
+    date = models.DateField("日期", unique=True)
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    name = models.CharField("名称", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = "节假日与调休"
+        verbose_name_plural = "节假日与调休"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.name}"

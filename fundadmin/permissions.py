@@ -1,0 +1,88 @@
+"""The one place that answers "may this user do X to this object, and if not, why".
+
+Objects are resolved to their scope: anything with a ``community`` is checked against that
+community for community-level permissions and against its committee for committee-level ones.
+django-guardian holds the object permissions; ``fundadmin.services.permissions_sync`` keeps them
+equal to the user's active role assignments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from guardian.shortcuts import get_objects_for_user
+
+from .models import Community, WorkingCommittee
+from .roles import ScopeLevel, permission_label, permission_level, roles_granting
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOWED = Verdict(True)
+
+
+def _scope_for(obj, level: ScopeLevel):
+    if isinstance(obj, WorkingCommittee):
+        if level == ScopeLevel.COMMUNITY:
+            raise ValueError("a community permission cannot be checked on a committee")
+        return obj
+    community = obj if isinstance(obj, Community) else obj.community
+    return community if level == ScopeLevel.COMMUNITY else community.committee
+
+
+def check(user, codename: str, obj) -> Verdict:
+    """May ``user`` exercise ``codename`` (see fundadmin.roles) on ``obj``? With a reason if not."""
+    label = permission_label(codename)
+    if user is None or not user.is_authenticated:
+        return Verdict(False, "请先登录。")
+    if not user.is_active:
+        return Verdict(False, "该账号已停用。")
+    level = permission_level(codename)
+    scope = _scope_for(obj, level)
+    app_label = "fundadmin"
+    if user.has_perm(f"{app_label}.{codename}", scope):
+        return ALLOWED
+    roles = "、".join(role.label for role in roles_granting(codename))
+    return Verdict(False, f"您在「{scope}」没有“{label}”的权限（需要：{roles}）。")
+
+
+def require(user, codename: str, obj) -> None:
+    verdict = check(user, codename, obj)
+    if not verdict:
+        raise PermissionDenied(verdict.reason)
+
+
+def visible_communities(user) -> QuerySet[Community]:
+    """Communities the user may read: their own community's, or every one of their committee's."""
+    if not user.is_authenticated:
+        return Community.objects.none()
+    own = get_objects_for_user(user, "fundadmin.view_community_records", klass=Community, accept_global_perms=False)
+    committees = get_objects_for_user(
+        user, "fundadmin.view_committee_records", klass=WorkingCommittee, accept_global_perms=False
+    )
+    return Community.objects.filter(Q(pk__in=own.values("pk")) | Q(committee__in=committees.values("pk")))
+
+
+def visible_committees(user) -> QuerySet[WorkingCommittee]:
+    if not user.is_authenticated:
+        return WorkingCommittee.objects.none()
+    return get_objects_for_user(
+        user, "fundadmin.view_committee_records", klass=WorkingCommittee, accept_global_perms=False
+    )
+
+
+def can_view(user, obj) -> Verdict:
+    """Reading rights on anything that belongs to a community."""
+    community = obj if isinstance(obj, Community) else obj.community
+    if check(user, "view_community_records", community) or check(user, "view_committee_records", community):
+        return ALLOWED
+    return Verdict(False, f"您无权查看「{community}」的资料。")

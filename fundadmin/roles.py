@@ -1,0 +1,110 @@
+"""Roles and the object permissions they carry.
+
+Every permission is scoped (SPEC.md "Who is involved"): community roles hold their permissions on
+one ``Community``; committee roles hold theirs on one ``WorkingCommittee`` and so cover that
+committee's communities only. This table is the single place where a role's powers are defined;
+``fundadmin.services.permissions_sync`` turns active role assignments into django-guardian
+object permissions and ``fundadmin.permissions.check`` answers questions about them.
+"""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    COMMUNITY_SECRETARY = "community_secretary", "社区党委书记"
+    COMMUNITY_MEMBER = "community_member", "社区党委委员"
+    COMMITTEE_SECRETARY = "committee_secretary", "党工委书记"
+    COMMITTEE_MEMBER = "committee_member", "党工委班子成员"
+    FINANCE = "finance", "党工委财务管理人员"
+    CONSTRUCTION_DIRECTOR = "construction_director", "建管委主任"
+    SUPERVISOR = "supervisor", "议事监督委员会成员"
+    SYSTEM_ADMIN = "system_admin", "系统管理员"
+
+
+class ScopeLevel(models.TextChoices):
+    COMMUNITY = "community", "社区"
+    COMMITTEE = "committee", "党工委"
+    SYSTEM = "system", "全市"
+
+
+ROLE_SCOPE = {
+    Role.COMMUNITY_SECRETARY: ScopeLevel.COMMUNITY,
+    Role.COMMUNITY_MEMBER: ScopeLevel.COMMUNITY,
+    Role.SUPERVISOR: ScopeLevel.COMMUNITY,
+    Role.COMMITTEE_SECRETARY: ScopeLevel.COMMITTEE,
+    Role.COMMITTEE_MEMBER: ScopeLevel.COMMITTEE,
+    Role.FINANCE: ScopeLevel.COMMITTEE,
+    # The construction & management committee sits beside each working committee with the same
+    # scope (SPEC.md "Who is involved"), so its director is scoped to a committee too.
+    Role.CONSTRUCTION_DIRECTOR: ScopeLevel.COMMITTEE,
+    Role.SYSTEM_ADMIN: ScopeLevel.SYSTEM,
+}
+
+# Permission codenames declared on Community (community-level) and WorkingCommittee
+# (committee-level), with the Chinese wording the UI uses when it explains a refusal.
+COMMUNITY_PERMISSIONS = {
+    "view_community_records": "查看本社区的项目、台账和公示",
+    "propose_project": "提出、编辑项目和收集民意",
+    "act_for_community": "以社区党委名义申报、提交和报告",
+    "sign_invoice_community": "以社区党委书记身份在发票上签字",
+    "supervise_community": "以议事监督委员会身份监督并提出监督意见",
+}
+COMMITTEE_PERMISSIONS = {
+    "view_committee_records": "查看本党工委所辖社区的全部资料",
+    "give_consent": "对项目提出初步意见",
+    "approve_for_committee": "以党工委名义审批项目",
+    "approve_for_construction": "以建管委名义审批项目",
+    "sign_invoice_construction": "以建管委主任身份在发票上签字",
+    "sign_invoice_committee": "以党工委书记身份在发票上签字",
+    "manage_execution": "指派跟进专人、同意变更、组织验收、处理异议",
+    "keep_ledger": "登记经费台账并与承办方结算",
+    "evaluate_report": "评议社区年度报告",
+}
+
+ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    Role.COMMUNITY_SECRETARY: (
+        "view_community_records",
+        "propose_project",
+        "act_for_community",
+        "sign_invoice_community",
+    ),
+    Role.COMMUNITY_MEMBER: ("view_community_records", "propose_project"),
+    Role.SUPERVISOR: ("view_community_records", "supervise_community"),
+    Role.COMMITTEE_SECRETARY: (
+        "view_committee_records",
+        "give_consent",
+        "approve_for_committee",
+        "sign_invoice_committee",
+        "manage_execution",
+        "evaluate_report",
+    ),
+    Role.COMMITTEE_MEMBER: (
+        "view_committee_records",
+        "give_consent",
+        "manage_execution",
+        "evaluate_report",
+    ),
+    Role.FINANCE: ("view_committee_records", "keep_ledger"),
+    Role.CONSTRUCTION_DIRECTOR: (
+        "view_committee_records",
+        "approve_for_construction",
+        "sign_invoice_construction",
+    ),
+    Role.SYSTEM_ADMIN: (),
+}
+
+
+def roles_granting(codename: str) -> list[Role]:
+    return [role for role, perms in ROLE_PERMISSIONS.items() if codename in perms]
+
+
+def permission_label(codename: str) -> str:
+    return COMMUNITY_PERMISSIONS.get(codename) or COMMITTEE_PERMISSIONS[codename]
+
+
+def permission_level(codename: str) -> ScopeLevel:
+    if codename in COMMUNITY_PERMISSIONS:
+        return ScopeLevel.COMMUNITY
+    if codename in COMMITTEE_PERMISSIONS:
+        return ScopeLevel.COMMITTEE
+    raise KeyError(f"unknown permission {codename!r}")

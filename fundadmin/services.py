@@ -1,0 +1,247 @@
+"""Writes to the core domain: role assignments and their permissions, the working-day calendar,
+fund years. Each runs in one transaction and leaves one event in the trail."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from guardian.models import UserObjectPermission
+from guardian.shortcuts import assign_perm, remove_perm
+
+from audit.services import event_record
+
+from .models import CalendarYear, Community, FundYear, RoleAssignment, SpecialDay, User, WorkingCommittee
+from .roles import ROLE_PERMISSIONS, Role
+
+# -- roles and permissions ---------------------------------------------------------------------
+
+
+def _wanted_permissions(user: User, day: datetime.date) -> set[tuple[str, str, int]]:
+    wanted = set()
+    for a in RoleAssignment.objects.active(day).filter(user=user):
+        scope = a.scope
+        if scope is None:
+            continue
+        for codename in ROLE_PERMISSIONS[Role(a.role)]:
+            wanted.add((codename, scope._meta.model_name, scope.pk))
+    return wanted
+
+
+def permissions_sync(*, user: User, day: datetime.date | None = None) -> None:
+    """Make the user's guardian object permissions equal to what their active roles grant.
+
+    Run on every grant and revoke, and daily (``manage.py sync_role_permissions``) so that roles
+    whose validity period starts or ends take effect without anyone touching them.
+    """
+    day = day or timezone.localdate()
+    wanted = _wanted_permissions(user, day)
+    models = {"community": Community, "workingcommittee": WorkingCommittee}
+    have = {
+        (p.permission.codename, p.content_type.model, int(p.object_pk)): p
+        for p in UserObjectPermission.objects.filter(user=user, content_type__app_label="fundadmin").select_related(
+            "permission", "content_type"
+        )
+    }
+    for codename, model_name, pk in wanted - have.keys():
+        assign_perm(f"fundadmin.{codename}", user, models[model_name].objects.get(pk=pk))
+    for codename, model_name, pk in have.keys() - wanted:
+        remove_perm(f"fundadmin.{codename}", user, models[model_name].objects.get(pk=pk))
+    is_admin = RoleAssignment.objects.active(day).filter(user=user, role=Role.SYSTEM_ADMIN).exists()
+    if user.is_staff != is_admin and not user.is_superuser:
+        user.is_staff = is_admin
+        user.save(update_fields=["is_staff"])
+
+
+def role_grant(
+    *,
+    user: User,
+    role: Role | str,
+    by: User | None,
+    community: Community | None = None,
+    committee: WorkingCommittee | None = None,
+    valid_from: datetime.date | None = None,
+    valid_until: datetime.date | None = None,
+) -> RoleAssignment:
+    assignment = RoleAssignment(
+        user=user,
+        role=Role(role),
+        community=community,
+        committee=committee,
+        valid_from=valid_from or timezone.localdate(),
+        valid_until=valid_until,
+        granted_by=by,
+    )
+    assignment.full_clean()
+    with transaction.atomic():
+        duplicate = (
+            RoleAssignment.objects.select_for_update()
+            .filter(user=user, role=assignment.role, community=community, committee=committee, revoked_at__isnull=True)
+            .exclude(valid_until__lt=assignment.valid_from)
+        )
+        if assignment.valid_until is not None:
+            duplicate = duplicate.exclude(valid_from__gt=assignment.valid_until)
+        if duplicate.exists():
+            raise ValidationError("该用户在此范围内已有相同角色且期限重叠。", code="role_duplicate")
+        assignment.save()
+        permissions_sync(user=user)
+        event_record(
+            action="role.grant",
+            obj=assignment,
+            actor=by,
+            community=community,
+            changes={
+                "user": user.username,
+                "role": assignment.get_role_display(),
+                "scope": assignment.scope_label,
+                "valid_from": assignment.valid_from,
+                "valid_until": assignment.valid_until,
+            },
+        )
+    return assignment
+
+
+def role_revoke(*, assignment: RoleAssignment, by: User | None, reason: str) -> RoleAssignment:
+    if not reason.strip():
+        raise ValidationError("撤销角色须填写原因。", code="reason_required")
+    with transaction.atomic():
+        assignment = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
+        if assignment.revoked_at is not None:
+            raise ValidationError("该角色任命已被撤销。", code="already_revoked")
+        assignment.revoked_at = timezone.now()
+        assignment.revoked_by = by
+        assignment.revoke_reason = reason.strip()
+        assignment.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        permissions_sync(user=assignment.user)
+        event_record(
+            action="role.revoke",
+            obj=assignment,
+            actor=by,
+            community=assignment.community,
+            reason=assignment.revoke_reason,
+            changes={
+                "user": assignment.user.username,
+                "role": assignment.get_role_display(),
+                "scope": assignment.scope_label,
+            },
+        )
+    return assignment
+
+
+def active_assignment(user: User, role: Role, obj, day: datetime.date | None = None) -> RoleAssignment | None:
+    """The assignment under which ``user`` holds ``role`` over ``obj``'s community today, if any."""
+    community = obj if isinstance(obj, Community) else obj.community
+    return (
+        RoleAssignment.objects.active(day)
+        .covering(community)
+        .filter(user=user, role=role)
+        .select_related("community", "committee")
+        .first()
+    )
+
+
+# -- fund years ----------------------------------------------------------------------------------
+
+
+def fund_year_set_allocation(*, community: Community, year: int, allocation: Decimal, by: User | None) -> FundYear:
+    """Create a fund year or change its allocation (Art. 5); refused once the year is closed."""
+    if allocation < 0 or allocation != allocation.quantize(Decimal("0.01")):
+        raise ValidationError("年度经费须为不小于零、最多两位小数的金额。", code="allocation_invalid")
+    with transaction.atomic():
+        fund_year = FundYear.objects.select_for_update().filter(community=community, year=year).first()
+        before = fund_year.allocation if fund_year else None
+        if fund_year is None:
+            fund_year = FundYear.objects.create(community=community, year=year, allocation=allocation)
+        elif fund_year.is_closed:
+            raise ValidationError("该年度已结转，不能再修改年度经费。", code="year_closed")
+        elif before == allocation:
+            return fund_year
+        else:
+            fund_year.allocation = allocation
+            fund_year.save(update_fields=["allocation"])
+        event_record(
+            action="fund_year.set_allocation",
+            obj=fund_year,
+            actor=by,
+            community=community,
+            changes={"allocation": {"before": before, "after": allocation}},
+        )
+    return fund_year
+
+
+# -- the working-day calendar ----------------------------------------------------------------------
+
+
+def calendar_seed_from_chinesecalendar() -> list[int]:
+    """Load every year chinesecalendar knows into the database (also run by a data migration)."""
+    from .calendar_seed import seed_from_chinesecalendar
+
+    return seed_from_chinesecalendar(CalendarYear, SpecialDay)
+
+
+CSV_KINDS = {
+    "holiday": SpecialDay.Kind.HOLIDAY,
+    "休": SpecialDay.Kind.HOLIDAY,
+    "放假": SpecialDay.Kind.HOLIDAY,
+    "workday": SpecialDay.Kind.WORKDAY,
+    "班": SpecialDay.Kind.WORKDAY,
+    "上班": SpecialDay.Kind.WORKDAY,
+}
+
+
+def calendar_import_csv(*, text: str, by: User | None, source: str = "") -> list[int]:
+    """Replace whole years of holidays and adjusted working days from a CSV written from the
+    State Council notice. Columns: ``date,kind,name`` with kind ``holiday``/``workday`` (or
+    休/班). Each year present in the file is replaced as a whole and marked published; the
+    file is checked completely before anything is written."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if reader.fieldnames is None or not {"date", "kind"} <= {f.strip() for f in reader.fieldnames}:
+        raise ValidationError("CSV 须包含表头 date,kind,name。", code="csv_header")
+    rows: dict[datetime.date, tuple[str, str]] = {}
+    errors = []
+    for line, row in enumerate(reader, start=2):
+        raw_date, raw_kind = (row.get("date") or "").strip(), (row.get("kind") or "").strip()
+        try:
+            day = datetime.date.fromisoformat(raw_date)
+        except ValueError:
+            errors.append(f"第 {line} 行：日期“{raw_date}”格式应为 YYYY-MM-DD")
+            continue
+        kind = CSV_KINDS.get(raw_kind.lower())
+        if kind is None:
+            errors.append(f"第 {line} 行：类型“{raw_kind}”应为 holiday 或 workday")
+            continue
+        if day in rows:
+            errors.append(f"第 {line} 行：日期 {day} 重复")
+            continue
+        if kind == SpecialDay.Kind.WORKDAY and day.weekday() < 5:
+            errors.append(f"第 {line} 行：{day} 是工作日，不需要登记为调休上班")
+            continue
+        rows[day] = (kind, (row.get("name") or "").strip()[:50])
+    if errors:
+        raise ValidationError(errors, code="csv_rows")
+    if not rows:
+        raise ValidationError("CSV 中没有任何日期。", code="csv_empty")
+    years = sorted({d.year for d in rows})
+    with transaction.atomic():
+        for year in years:
+            before = SpecialDay.objects.filter(date__year=year).count()
+            SpecialDay.objects.filter(date__year=year).delete()
+            SpecialDay.objects.bulk_create(
+                [SpecialDay(date=d, kind=k, name=n) for d, (k, n) in sorted(rows.items()) if d.year == year]
+            )
+            cal_year, _ = CalendarYear.objects.update_or_create(
+                year=year, defaults={"is_published": True, "source": source[:200] or "CSV 导入"}
+            )
+            event_record(
+                action="calendar.import",
+                obj=cal_year,
+                actor=by,
+                changes={"year": year, "days_before": before, "days_after": sum(1 for d in rows if d.year == year)},
+                reason=source,
+            )
+    return years

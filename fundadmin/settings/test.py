@@ -1,0 +1,14 @@
+from .base import *  # noqa: F403
+from .base import STORAGES
+
+ENVIRONMENT = "test"
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The manifest storage needs collectstatic first; tests (and live_server) use the plain one.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+# Static files are found by the finders; no collectstatic needed for tests.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+ALLOWED_HOSTS = ["*"]
+AXES_FAILURE_LIMIT = 5
