@@ -1,0 +1,198 @@
+"""Openness (SPEC.md Art. 7(4), 9, 10, 13, 15): residents' needs, notices, objections."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from fundadmin.models import Community
+
+
+class Need(models.Model):
+    """A resident's need, gathered door to door, at the service hall or online (Art. 6, 9)."""
+
+    class Channel(models.TextChoices):
+        DOOR_TO_DOOR = "door_to_door", "入户走访"
+        SERVICE_HALL = "service_hall", "服务大厅"
+        ONLINE = "online", "网上提交"
+        OTHER = "other", "其他渠道"
+
+    class Outcome(models.TextChoices):
+        RECEIVED = "received", "已收到"
+        ADOPTED = "adopted", "已纳入项目"
+        NOT_ADOPTED = "not_adopted", "未采纳"
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="needs", verbose_name="社区")
+    channel = models.CharField("收集渠道", max_length=20, choices=Channel.choices)
+    received_on = models.DateField("收集日期", default=timezone.localdate)
+    content = models.TextField("诉求内容", max_length=2000)
+    submitter_name = models.CharField("提出人（可不填）", max_length=50, blank=True)
+    submitter_contact = models.CharField("联系方式（可不填，不公开）", max_length=50, blank=True)
+    outcome = models.CharField("处理情况", max_length=20, choices=Outcome.choices, default=Outcome.RECEIVED)
+    outcome_note = models.TextField("说明", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "民意诉求"
+        verbose_name_plural = "民意诉求"
+        ordering = ["-received_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.received_on} {self.content[:30]}"
+
+
+class NoticeQuerySet(models.QuerySet):
+    def current(self) -> NoticeQuerySet:
+        """Notices not replaced by a correction."""
+        return self.filter(superseded_by__isnull=True)
+
+    def up_on(self, day: datetime.date) -> NoticeQuerySet:
+        return self.current().filter(withdrawn_at__isnull=True, posted_on__lte=day, ends_on__gte=day)
+
+
+class Notice(models.Model):
+    """A public notice. Its content is a frozen snapshot taken when it is published; a correction
+    is a new version that says what changed, and the old one stays readable."""
+
+    class Kind(models.TextChoices):
+        PLAN = "plan", "项目方案公示"
+        COMPLETION = "completion", "项目完成情况公示"
+        PAYMENT = "payment", "无发票支付公示"
+        ANNUAL = "annual", "年度经费使用情况公示"
+
+    # Minimum length in working days (Art. 10, 13, 15).
+    PERIOD_DAYS = {Kind.PLAN: 3, Kind.COMPLETION: 3, Kind.PAYMENT: 3, Kind.ANNUAL: 5}
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="notices", verbose_name="社区")
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, null=True, blank=True, related_name="notices",
+        verbose_name="项目",
+    )
+    fund_year = models.ForeignKey(
+        "fundadmin.FundYear", on_delete=models.PROTECT, null=True, blank=True, related_name="notices"
+    )
+    kind = models.CharField("公示类型", max_length=20, choices=Kind.choices)
+    version = models.PositiveSmallIntegerField("版本", default=1)
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by", verbose_name="更正前版本"
+    )
+    correction_note = models.TextField("更正说明", blank=True)
+    title = models.CharField("标题", max_length=200)
+    snapshot = models.JSONField("公示内容")
+    content_hash = models.CharField("内容哈希", max_length=64)
+    published_at = models.DateTimeField("发布时间", default=timezone.now)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    posted_on = models.DateField("张贴日期")
+    period_days = models.PositiveSmallIntegerField("公示期（工作日）")
+    ends_on = models.DateField("公示截止日期")
+    ends_provisional = models.BooleanField("截止日期为暂定", default=False)
+    withdrawn_at = models.DateTimeField("撤下时间", null=True, blank=True)
+    withdrawn_reason = models.TextField("撤下原因", blank=True)
+    board_photo = models.FileField("公示栏张贴照片", upload_to="notice_photos/", blank=True)
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "公示"
+        verbose_name_plural = "公示"
+        ordering = ["-posted_on", "-pk"]
+        indexes = [models.Index(fields=["community", "posted_on"]), models.Index(fields=["project", "kind"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gt=models.F("posted_on")), name="notice_ends_after_posting"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and type(self).objects.filter(pk=self.pk).exclude(
+            content_hash=self.content_hash
+        ).exists():
+            raise ValueError("A published notice's content is frozen; publish a correction instead.")
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def hash_snapshot(title: str, snapshot: dict) -> str:
+        data = json.dumps({"title": title, "snapshot": snapshot}, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(data.encode()).hexdigest()
+
+    @property
+    def short_hash(self) -> str:
+        return self.content_hash[:12]
+
+    def status_on(self, day: datetime.date) -> str:
+        if self.withdrawn_at is not None:
+            return "withdrawn"
+        if day < self.posted_on:
+            return "scheduled"
+        if day <= self.ends_on:
+            return "up"
+        return "ended"
+
+    @property
+    def status(self) -> str:
+        return self.status_on(timezone.localdate())
+
+    STATUS_LABELS = {"scheduled": "待张贴", "up": "公示中", "ended": "公示期满", "withdrawn": "已撤下"}
+
+    @property
+    def status_label(self) -> str:
+        return self.STATUS_LABELS[self.status]
+
+
+def new_tracking_code() -> str:
+    return secrets.token_hex(5).upper()
+
+
+class Objection(models.Model):
+    """A resident's objection while a notice is up (Art. 10). It holds the project until the
+    working committee decides it."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "待社区答复"
+        ANSWERED = "answered", "社区已答复，待党工委决定"
+        UPHELD = "upheld", "异议成立"
+        DISMISSED = "dismissed", "异议不成立"
+
+    OPEN_STATES = (State.OPEN, State.ANSWERED)
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="objections")
+    text = models.TextField("异议内容", max_length=2000)
+    name = models.CharField("姓名（可不填）", max_length=50, blank=True)
+    contact = models.CharField("联系方式（可不填，不公开）", max_length=50, blank=True)
+    tracking_code = models.CharField("查询码", max_length=12, unique=True, default=new_tracking_code)
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.OPEN)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    answer = models.TextField("社区答复", blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    decision = models.TextField("党工委决定", blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "异议"
+        verbose_name_plural = "异议"
+        ordering = ["submitted_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"异议 {self.tracking_code}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
