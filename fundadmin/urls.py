@@ -11,5 +11,7 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("inbox/", views.inbox, name="inbox"),
     path("admin/", admin.site.urls),
+    path("projects/", include("projects.urls")),
+    path("ledger/", include("ledger.urls")),
     path("", include("publicity.urls")),
 ]
