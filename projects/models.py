@@ -67,8 +67,7 @@ STAGES: list[tuple[str, str, tuple[Status, ...]]] = [
     (
         "payment",
         "拨付",
-        (Status.ACCEPTED, Status.INVOICE_SIGNING_1, Status.INVOICE_SIGNING_2, Status.INVOICE_SIGNING_3,
-         Status.SIGNED),
+        (Status.ACCEPTED, Status.INVOICE_SIGNING_1, Status.INVOICE_SIGNING_2, Status.INVOICE_SIGNING_3, Status.SIGNED),
     ),
     ("completion", "完成公示", (Status.PAID, Status.COMPLETION_NOTICE, Status.CLOSED)),
 ]
@@ -77,12 +76,22 @@ STAGE_INDEX = {key: i for i, (key, _, _) in enumerate(STAGES)}
 
 # Approved and not yet paid: the money the ledger counts as committed (Art. 13, 18).
 COMMITTED_STATES = (
-    Status.APPROVED, Status.EXECUTING, Status.INSPECTION, Status.ACCEPTED, Status.INVOICE_SIGNING_1,
-    Status.INVOICE_SIGNING_2, Status.INVOICE_SIGNING_3, Status.SIGNED,
+    Status.APPROVED,
+    Status.EXECUTING,
+    Status.INSPECTION,
+    Status.ACCEPTED,
+    Status.INVOICE_SIGNING_1,
+    Status.INVOICE_SIGNING_2,
+    Status.INVOICE_SIGNING_3,
+    Status.SIGNED,
 )
 # Small-group projects that count against the 20% cap once they are on their way (Art. 7(2)).
 IN_FLIGHT_STATES = (
-    Status.CONSENT_REQUESTED, Status.CONSENTED, Status.PUBLICITY, Status.SUBMITTED, Status.COMMITTEE_APPROVED,
+    Status.CONSENT_REQUESTED,
+    Status.CONSENTED,
+    Status.PUBLICITY,
+    Status.SUBMITTED,
+    Status.COMMITTEE_APPROVED,
     Status.CONSTRUCTION_APPROVED,
 )
 ENDED_STATES = (Status.CLOSED, Status.WITHDRAWN, Status.REJECTED)
@@ -109,7 +118,7 @@ def rule(message: str):
 
 
 @rule("《细则》第四条的五项声明须全部确认。")
-def declaration_complete(project: Project) -> bool:
+def declaration_confirmed(project: Project) -> bool:
     return project.declaration_complete
 
 
@@ -170,12 +179,12 @@ def no_invoice_vouchers(project: Project) -> bool:
 
 
 @rule("该项目由承办单位开具发票，请走发票会签流程。")
-def pays_without_invoice(project: Project) -> bool:
+def no_invoice_path(project: Project) -> bool:
     return not project.pays_by_invoice
 
 
 @rule("该项目的承办方无法开具发票，请走无发票支付流程。")
-def pays_by_invoice(project: Project) -> bool:
+def invoice_path(project: Project) -> bool:
     return project.pays_by_invoice
 
 
@@ -280,7 +289,11 @@ class Project(ConcurrentTransitionMixin, models.Model):
     received_on = models.DateField("党工委收到申请表日期", null=True, blank=True, editable=False)
     approved_on = models.DateField("批准日期", null=True, blank=True, editable=False)
     followup_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="followed_projects",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="followed_projects",
         verbose_name="跟进专人",
     )
 
@@ -332,16 +345,22 @@ class Project(ConcurrentTransitionMixin, models.Model):
     # -- 1. 提议 Proposal (Art. 9) -----------------------------------------------------------------
 
     @transition(
-        field=status, source=Status.DRAFT, target=Status.CONSENT_REQUESTED, permission=may_act_for_community,
-        conditions=[has_category, declaration_complete, budget_positive, small_group_justified],
+        field=status,
+        source=Status.DRAFT,
+        target=Status.CONSENT_REQUESTED,
+        permission=may_act_for_community,
+        conditions=[has_category, declaration_confirmed, budget_positive, small_group_justified],
         custom={"label": "报请党工委初步同意", "stage": "proposal"},
     )
     def request_consent(self) -> None:
         pass
 
     @transition(
-        field=status, source=[Status.DRAFT, Status.CONSENT_REQUESTED, Status.CONSENTED, Status.SHELVED],
-        target=Status.WITHDRAWN, permission=may_act_for_community, custom={"label": "撤回项目", "needs_reason": True},
+        field=status,
+        source=[Status.DRAFT, Status.CONSENT_REQUESTED, Status.CONSENTED, Status.SHELVED],
+        target=Status.WITHDRAWN,
+        permission=may_act_for_community,
+        custom={"label": "撤回项目", "needs_reason": True},
     )
     def withdraw(self) -> None:
         pass
@@ -349,22 +368,31 @@ class Project(ConcurrentTransitionMixin, models.Model):
     # -- 2. 申报 Application (Art. 10) -------------------------------------------------------------
 
     @transition(
-        field=status, source=Status.CONSENT_REQUESTED, target=Status.CONSENTED, permission=may_consent,
+        field=status,
+        source=Status.CONSENT_REQUESTED,
+        target=Status.CONSENTED,
+        permission=may_consent,
         custom={"label": "初步同意"},
     )
     def consent(self) -> None:
         pass
 
     @transition(
-        field=status, source=Status.CONSENT_REQUESTED, target=Status.DRAFT, permission=may_consent,
+        field=status,
+        source=Status.CONSENT_REQUESTED,
+        target=Status.DRAFT,
+        permission=may_consent,
         custom={"label": "退回修改", "needs_reason": True},
     )
     def return_for_revision(self) -> None:
         pass
 
     @transition(
-        field=status, source=[Status.CONSENTED, Status.SHELVED], target=Status.SHELVED,
-        permission=may_act_for_community, custom={"label": "联席会议意见分歧，暂时搁置"},
+        field=status,
+        source=[Status.CONSENTED, Status.SHELVED],
+        target=Status.SHELVED,
+        permission=may_act_for_community,
+        custom={"label": "联席会议意见分歧，暂时搁置"},
     )
     def shelve(self) -> None:
         """A joint meeting with sharply divided opinions shelves the project (Art. 10)."""
@@ -372,16 +400,23 @@ class Project(ConcurrentTransitionMixin, models.Model):
     # -- 3. 公示 Public notice (Art. 10) -----------------------------------------------------------
 
     @transition(
-        field=status, source=[Status.CONSENTED, Status.SHELVED], target=Status.PUBLICITY,
-        permission=may_act_for_community, conditions=[meeting_agreed, budget_positive],
+        field=status,
+        source=[Status.CONSENTED, Status.SHELVED],
+        target=Status.PUBLICITY,
+        permission=may_act_for_community,
+        conditions=[meeting_agreed, budget_positive],
         custom={"label": "张贴方案公示"},
     )
     def start_publicity(self) -> None:
         pass
 
     @transition(
-        field=status, source=Status.PUBLICITY, target=Status.SUBMITTED, permission=may_act_for_community,
-        conditions=[plan_notice_cleared], custom={"label": "公示无异议，报送党工委审批"},
+        field=status,
+        source=Status.PUBLICITY,
+        target=Status.SUBMITTED,
+        permission=may_act_for_community,
+        conditions=[plan_notice_cleared],
+        custom={"label": "公示无异议，报送党工委审批"},
     )
     def submit_for_approval(self) -> None:
         pass
@@ -397,57 +432,81 @@ class Project(ConcurrentTransitionMixin, models.Model):
     # -- 4. 审批 Review and approval (Art. 11) -------------------------------------------------------
 
     @transition(
-        field=status, source=Status.SUBMITTED, target=Status.COMMITTEE_APPROVED, permission=may_approve_committee,
+        field=status,
+        source=Status.SUBMITTED,
+        target=Status.COMMITTEE_APPROVED,
+        permission=may_approve_committee,
         custom={"label": "党工委班子会议批准"},
     )
     def approve_by_committee(self) -> None:
         pass
 
     @transition(
-        field=status, source=Status.CONSTRUCTION_APPROVED, target=Status.APPROVED, permission=may_approve_committee,
+        field=status,
+        source=Status.CONSTRUCTION_APPROVED,
+        target=Status.APPROVED,
+        permission=may_approve_committee,
         custom={"label": "党工委班子会议批准"},
     )
     def approve_by_committee_last(self) -> None:
         pass
 
     @transition(
-        field=status, source=Status.SUBMITTED, target=Status.CONSTRUCTION_APPROVED,
-        permission=may_approve_construction, custom={"label": "建管委批准"},
+        field=status,
+        source=Status.SUBMITTED,
+        target=Status.CONSTRUCTION_APPROVED,
+        permission=may_approve_construction,
+        custom={"label": "建管委批准"},
     )
     def approve_by_construction(self) -> None:
         pass
 
     @transition(
-        field=status, source=Status.COMMITTEE_APPROVED, target=Status.APPROVED, permission=may_approve_construction,
+        field=status,
+        source=Status.COMMITTEE_APPROVED,
+        target=Status.APPROVED,
+        permission=may_approve_construction,
         custom={"label": "建管委批准"},
     )
     def approve_by_construction_last(self) -> None:
         pass
 
     @transition(
-        field=status, source=[Status.SUBMITTED, Status.CONSTRUCTION_APPROVED], target=Status.DRAFT,
-        permission=may_approve_committee, custom={"label": "党工委退回修改", "needs_reason": True},
+        field=status,
+        source=[Status.SUBMITTED, Status.CONSTRUCTION_APPROVED],
+        target=Status.DRAFT,
+        permission=may_approve_committee,
+        custom={"label": "党工委退回修改", "needs_reason": True},
     )
     def return_by_committee(self) -> None:
         pass
 
     @transition(
-        field=status, source=[Status.SUBMITTED, Status.COMMITTEE_APPROVED], target=Status.DRAFT,
-        permission=may_approve_construction, custom={"label": "建管委退回修改", "needs_reason": True},
+        field=status,
+        source=[Status.SUBMITTED, Status.COMMITTEE_APPROVED],
+        target=Status.DRAFT,
+        permission=may_approve_construction,
+        custom={"label": "建管委退回修改", "needs_reason": True},
     )
     def return_by_construction(self) -> None:
         pass
 
     @transition(
-        field=status, source=[Status.SUBMITTED, Status.CONSTRUCTION_APPROVED], target=Status.REJECTED,
-        permission=may_approve_committee, custom={"label": "党工委不予批准", "needs_reason": True},
+        field=status,
+        source=[Status.SUBMITTED, Status.CONSTRUCTION_APPROVED],
+        target=Status.REJECTED,
+        permission=may_approve_committee,
+        custom={"label": "党工委不予批准", "needs_reason": True},
     )
     def reject_by_committee(self) -> None:
         pass
 
     @transition(
-        field=status, source=[Status.SUBMITTED, Status.COMMITTEE_APPROVED], target=Status.REJECTED,
-        permission=may_approve_construction, custom={"label": "建管委不予批准", "needs_reason": True},
+        field=status,
+        source=[Status.SUBMITTED, Status.COMMITTEE_APPROVED],
+        target=Status.REJECTED,
+        permission=may_approve_construction,
+        custom={"label": "建管委不予批准", "needs_reason": True},
     )
     def reject_by_construction(self) -> None:
         pass
@@ -455,15 +514,23 @@ class Project(ConcurrentTransitionMixin, models.Model):
     # -- 5. 实施 Execution (Art. 11, 12) -------------------------------------------------------------
 
     @transition(
-        field=status, source=Status.APPROVED, target=Status.EXECUTING, permission=may_act_for_community,
-        conditions=[has_followup], custom={"label": "开始实施"},
+        field=status,
+        source=Status.APPROVED,
+        target=Status.EXECUTING,
+        permission=may_act_for_community,
+        conditions=[has_followup],
+        custom={"label": "开始实施"},
     )
     def start_execution(self) -> None:
         pass
 
     @transition(
-        field=status, source=Status.EXECUTING, target=Status.INSPECTION, permission=may_act_for_community,
-        conditions=[no_pending_change], custom={"label": "项目完成，申请验收"},
+        field=status,
+        source=Status.EXECUTING,
+        target=Status.INSPECTION,
+        permission=may_act_for_community,
+        conditions=[no_pending_change],
+        custom={"label": "项目完成，申请验收"},
     )
     def request_inspection(self) -> None:
         pass
@@ -471,14 +538,20 @@ class Project(ConcurrentTransitionMixin, models.Model):
     # -- 6. 验收 Acceptance (Art. 12) ----------------------------------------------------------------
 
     @transition(
-        field=status, source=Status.INSPECTION, target=Status.ACCEPTED, permission=may_manage_execution,
+        field=status,
+        source=Status.INSPECTION,
+        target=Status.ACCEPTED,
+        permission=may_manage_execution,
         custom={"label": "验收合格"},
     )
     def accept(self) -> None:
         pass
 
     @transition(
-        field=status, source=Status.INSPECTION, target=Status.EXECUTING, permission=may_manage_execution,
+        field=status,
+        source=Status.INSPECTION,
+        target=Status.EXECUTING,
+        permission=may_manage_execution,
         custom={"label": "验收不合格，限期整改", "needs_reason": True},
     )
     def require_rectification(self) -> None:
@@ -487,43 +560,63 @@ class Project(ConcurrentTransitionMixin, models.Model):
     # -- 7. 拨付 Payment (Art. 13) -------------------------------------------------------------------
 
     @transition(
-        field=status, source=Status.ACCEPTED, target=Status.INVOICE_SIGNING_1, permission=may_act_for_community,
-        conditions=[pays_by_invoice, invoice_uploaded], custom={"label": "登记发票，提交会签"},
+        field=status,
+        source=Status.ACCEPTED,
+        target=Status.INVOICE_SIGNING_1,
+        permission=may_act_for_community,
+        conditions=[invoice_path, invoice_uploaded],
+        custom={"label": "登记发票，提交会签"},
     )
     def submit_invoice(self) -> None:
         pass
 
     @transition(
-        field=status, source=Status.INVOICE_SIGNING_1, target=Status.INVOICE_SIGNING_2, permission=may_sign_community,
+        field=status,
+        source=Status.INVOICE_SIGNING_1,
+        target=Status.INVOICE_SIGNING_2,
+        permission=may_sign_community,
         custom={"label": "社区党委书记签字"},
     )
     def sign_as_community_secretary(self) -> None:
         pass
 
     @transition(
-        field=status, source=Status.INVOICE_SIGNING_2, target=Status.INVOICE_SIGNING_3,
-        permission=may_sign_construction, custom={"label": "建管委主任签字"},
+        field=status,
+        source=Status.INVOICE_SIGNING_2,
+        target=Status.INVOICE_SIGNING_3,
+        permission=may_sign_construction,
+        custom={"label": "建管委主任签字"},
     )
     def sign_as_construction_director(self) -> None:
         pass
 
     @transition(
-        field=status, source=Status.INVOICE_SIGNING_3, target=Status.SIGNED, permission=may_sign_committee,
+        field=status,
+        source=Status.INVOICE_SIGNING_3,
+        target=Status.SIGNED,
+        permission=may_sign_committee,
         custom={"label": "党工委书记签字"},
     )
     def sign_as_committee_secretary(self) -> None:
         pass
 
     @transition(
-        field=status, source=Status.SIGNED, target=Status.PAID, permission=may_keep_ledger,
+        field=status,
+        source=Status.SIGNED,
+        target=Status.PAID,
+        permission=may_keep_ledger,
         custom={"label": "与承办方结算付款"},
     )
     def settle(self) -> None:
         pass
 
     @transition(
-        field=status, source=Status.ACCEPTED, target=Status.PAID, permission=may_keep_ledger,
-        conditions=[pays_without_invoice, no_invoice_vouchers], custom={"label": "凭领款人签字结算（无发票）"},
+        field=status,
+        source=Status.ACCEPTED,
+        target=Status.PAID,
+        permission=may_keep_ledger,
+        conditions=[no_invoice_path, no_invoice_vouchers],
+        custom={"label": "凭领款人签字结算（无发票）"},
     )
     def settle_without_invoice(self) -> None:
         pass
@@ -531,22 +624,34 @@ class Project(ConcurrentTransitionMixin, models.Model):
     # -- 8. 完成公示 Completion notice (Art. 15) -----------------------------------------------------
 
     @transition(
-        field=status, source=Status.PAID, target=Status.COMPLETION_NOTICE, permission=may_act_for_community,
+        field=status,
+        source=Status.PAID,
+        target=Status.COMPLETION_NOTICE,
+        permission=may_act_for_community,
         custom={"label": "张贴完成情况公示"},
     )
     def start_completion_notice(self) -> None:
         pass
 
     @transition(
-        field=status, source=Status.COMPLETION_NOTICE, target=Status.CLOSED, permission=may_act_for_community,
-        conditions=[completion_notice_cleared], custom={"label": "公示期满，归档"},
+        field=status,
+        source=Status.COMPLETION_NOTICE,
+        target=Status.CLOSED,
+        permission=may_act_for_community,
+        conditions=[completion_notice_cleared],
+        custom={"label": "公示期满，归档"},
     )
     def close(self) -> None:
         pass
 
 
-DECLARATION_FIELDS = ("decl_not_office", "decl_not_salary", "decl_not_government", "decl_not_funded",
-                      "decl_not_property")
+DECLARATION_FIELDS = (
+    "decl_not_office",
+    "decl_not_salary",
+    "decl_not_government",
+    "decl_not_funded",
+    "decl_not_property",
+)
 
 
 class BudgetLine(models.Model):
@@ -633,8 +738,9 @@ class JointMeeting(models.Model):
         ordering = ["held_on", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(attendee_count__gte=models.F("votes_for") + models.F("votes_against")
-                            + models.F("votes_abstain")),
+                condition=Q(
+                    attendee_count__gte=models.F("votes_for") + models.F("votes_against") + models.F("votes_abstain")
+                ),
                 name="meeting_votes_within_attendance",
             )
         ]
@@ -826,7 +932,7 @@ class Settlement(models.Model):
 
 
 def document_path(instance: Document, filename: str) -> str:
-    return f"documents/{instance.project.community.code}/{instance.project_id}/{instance.sha256[:16]}-{instance.kind}"
+    return f"documents/{instance.project.community.code}/{instance.project_id}/{filename}"
 
 
 class Document(models.Model):

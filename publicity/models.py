@@ -75,7 +75,11 @@ class Notice(models.Model):
 
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="notices", verbose_name="社区")
     project = models.ForeignKey(
-        "projects.Project", on_delete=models.PROTECT, null=True, blank=True, related_name="notices",
+        "projects.Project",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notices",
         verbose_name="项目",
     )
     fund_year = models.ForeignKey(
@@ -115,9 +119,10 @@ class Notice(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        if not self._state.adding and type(self).objects.filter(pk=self.pk).exclude(
-            content_hash=self.content_hash
-        ).exists():
+        if (
+            not self._state.adding
+            and type(self).objects.filter(pk=self.pk).exclude(content_hash=self.content_hash).exists()
+        ):
             raise ValueError("A published notice's content is frozen; publish a correction instead.")
         super().save(*args, **kwargs)
 

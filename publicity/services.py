@@ -15,8 +15,13 @@ from .models import Notice
 def project_snapshot(project, kind: str) -> dict:
     """What the notice shows, frozen: the project as it stands at publication."""
     lines = [
-        {"item": line.item, "quantity": str(line.quantity), "unit": line.unit, "unit_price": str(line.unit_price),
-         "amount": str(line.amount)}
+        {
+            "item": line.item,
+            "quantity": str(line.quantity),
+            "unit": line.unit,
+            "unit_price": str(line.unit_price),
+            "amount": str(line.amount),
+        }
         for line in project.budget_lines.all()
     ]
     data = {
@@ -86,7 +91,10 @@ def notice_publish_for_project(
         ends_provisional=deadline.provisional,
     )
     event_record(
-        action="notice.publish", obj=notice, actor=by, project_id=project.pk,
+        action="notice.publish",
+        obj=notice,
+        actor=by,
+        project_id=project.pk,
         changes={"kind": kind, "posted_on": posted_on, "ends_on": deadline.date, "content_hash": notice.content_hash},
     )
     return notice

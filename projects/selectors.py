@@ -1,0 +1,120 @@
+"""Reads about projects that several pages and rules share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Case, DecimalField, F, QuerySet, Sum, When
+from django.db.models.functions import Coalesce
+from django_fsm import Transition
+
+from fundadmin.models import FundYear
+from fundadmin.permissions import Verdict
+
+from .models import STAGE_INDEX, STAGES, Project, Status
+
+ZERO = Decimal("0.00")
+SMALL_GROUP_CAP = Decimal("0.20")  # Art. 7(2)
+
+
+def with_current_amount(qs: QuerySet[Project]) -> QuerySet[Project]:
+    """Annotate ``amount_now``: the approved (or changed) amount, else the budget total."""
+    return qs.annotate(
+        budget_sum=Coalesce(
+            Sum("budget_lines__amount"), ZERO, output_field=DecimalField(max_digits=14, decimal_places=2)
+        ),
+    ).annotate(
+        amount_now=Case(
+            When(approved_amount__isnull=False, then=F("approved_amount")),
+            default=F("budget_sum"),
+            output_field=DecimalField(max_digits=14, decimal_places=2),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class SmallGroupUsage:
+    used: Decimal  # other small-group projects counted against the cap
+    cap: Decimal  # 20% of the year's total fund
+
+    @property
+    def headroom(self) -> Decimal:
+        return self.cap - self.used
+
+
+def small_group_usage(fund_year: FundYear, *, exclude: Project | None = None) -> SmallGroupUsage:
+    """Small-group projects of the year may together use at most 20% of allocation + carry-over."""
+    from ledger.selectors import fund_balances
+
+    qs = Project.objects.for_fund_year(fund_year).small_group_counted()
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    used = sum((p.amount_now for p in with_current_amount(qs)), ZERO)
+    cap = (fund_balances(fund_year).fund * SMALL_GROUP_CAP).quantize(Decimal("0.01"))
+    return SmallGroupUsage(used=used, cap=cap)
+
+
+def transitions_from_here(project: Project) -> list[Transition]:
+    return [t for t in project.get_all_status_transitions() if t.source in (project.status, "*")]
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    verdict: Verdict
+
+
+def explain(project: Project, transition: Transition, user) -> Verdict:
+    """Why this user may or may not take this transition now: permission first, then rules."""
+    verdict = transition.permission(project, user) if transition.permission else Verdict(True)
+    if not verdict:
+        return verdict if isinstance(verdict, Verdict) else Verdict(False, "您没有办理此事项的权限。")
+    for condition in transition.conditions:
+        if not condition(project):
+            return Verdict(False, _condition_message(project, condition))
+    return Verdict(True)
+
+
+def _condition_message(project: Project, condition) -> str:
+    from publicity.selectors import completion_notice_clearance, plan_notice_clearance
+
+    # The notice rules know the exact date they end; say it rather than the general sentence.
+    if condition.__name__ == "plan_notice_cleared":
+        return plan_notice_clearance(project).reason
+    if condition.__name__ == "completion_notice_cleared":
+        return completion_notice_clearance(project).reason
+    return getattr(condition, "message", "条件尚不满足。")
+
+
+def actions_for(project: Project, user) -> list[Action]:
+    """Every step that leads on from the project's current state, each with this user's verdict.
+    Internal transitions (driven by another record, e.g. an objection decision) are left out."""
+    actions = []
+    for t in transitions_from_here(project):
+        label = t.custom.get("label")
+        if label:
+            actions.append(Action(t.name, label, explain(project, t, user)))
+    return actions
+
+
+def stepper(project: Project) -> list[tuple[str, str]]:
+    """(label, 'done' | 'current' | 'todo') per stage; a withdrawn or rejected project shows none done."""
+    current = STAGE_INDEX.get(project.stage)
+    steps = []
+    for i, (_, label, _) in enumerate(STAGES):
+        if current is None:
+            state = "todo"
+        elif i < current or project.status == Status.CLOSED:
+            state = "done"
+        else:
+            state = "current" if i == current else "todo"
+        steps.append((label, state))
+    return steps
+
+
+def visible_projects(user) -> QuerySet[Project]:
+    from fundadmin.permissions import visible_communities
+
+    return Project.objects.filter(community__in=visible_communities(user))
