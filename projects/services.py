@@ -364,6 +364,19 @@ def meeting_record(
 # -- 3. 公示 → 4. 审批 (Art. 10, 11) -------------------------------------------------------------
 
 
+def project_objection_upheld(*, project: Project, by: User, shelve: bool, reason: str) -> Project:
+    """An objection the working committee upholds sends the plan back: to be revised and posted
+    again, or shelved until a new joint meeting agrees (Art. 10). Called by publicity when the
+    committee decides an objection; it runs inside that decision's transaction."""
+    reason = _require_text(reason, "异议成立的处理意见")
+    with transaction.atomic():
+        project = _locked(project)
+        if project.status != Status.PUBLICITY:
+            raise ValidationError("项目已不在公示阶段。", code="wrong_state")
+        _transition(project, "objection_upheld_shelve" if shelve else "objection_upheld_revise", by, reason=reason)
+    return project
+
+
 def project_submit_for_approval(*, project: Project, by: User) -> Project:
     """Submit the form to the working committee: the day it is received starts the 5 working days."""
     with transaction.atomic():
