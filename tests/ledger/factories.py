@@ -1,0 +1,65 @@
+"""Ledger test helpers. Projects are created directly (status set at construction, which the
+protected FSM field allows) so the ledger can be tested without the workflow."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from decimal import Decimal
+
+from fundadmin.models import FundYear
+from ledger.services import appropriation_record, payment_post
+from projects.models import Project, Settlement, Status
+from tests.factories import UserFactory
+
+_numbers = itertools.count(1)
+
+
+def project_create(
+    fund_year: FundYear,
+    *,
+    status: str = Status.PAID,
+    approved_amount: Decimal | None = None,
+    is_small_group: bool = False,
+    proposer=None,
+    title: str = "关爱独居老人上门服务",
+) -> Project:
+    return Project.objects.create(
+        community=fund_year.community,
+        fund_year=fund_year,
+        number=f"T{fund_year.year}-{next(_numbers):05d}",
+        title=title,
+        proposer=proposer or UserFactory(),
+        status=status,
+        approved_amount=approved_amount,
+        is_small_group=is_small_group,
+    )
+
+
+def settlement_create(project: Project, amount: Decimal, paid_on: datetime.date, *, by=None) -> Settlement:
+    return Settlement.objects.create(
+        project=project,
+        amount=amount,
+        paid_on=paid_on,
+        method=Settlement.Method.TRANSFER,
+        reference=f"ZZ{project.pk:06d}",
+        payee="示例家政服务有限公司",
+        recorded_by=by or UserFactory(),
+    )
+
+
+def paid_project(fund_year: FundYear, amount: Decimal, paid_on: datetime.date | None = None, *, by=None):
+    """A PAID project with its settlement posted to the journal; returns (project, entry)."""
+    paid_on = paid_on or datetime.date(fund_year.year, 6, 15)
+    project = project_create(fund_year, approved_amount=amount)
+    settlement = settlement_create(project, amount, paid_on, by=by)
+    return project, payment_post(settlement=settlement, by=by)
+
+
+def funded(fund_year: FundYear, amount: Decimal | None = None, *, by=None, day: datetime.date | None = None):
+    return appropriation_record(
+        fund_year=fund_year,
+        amount=amount if amount is not None else fund_year.allocation,
+        entry_date=day or datetime.date(fund_year.year, 3, 1),
+        by=by,
+    )
