@@ -25,13 +25,16 @@ class InboxItem:
         return self.deadline is not None and self.deadline.date < today
 
 
-SOURCES: list = []
+def _sources():
+    from projects.inbox import inbox_items as projects_items
+
+    return [projects_items]
 
 
 def inbox_items(user, calendar: WorkingCalendar | None = None) -> list[InboxItem]:
     calendar = calendar or WorkingCalendar()
     items: list[InboxItem] = []
-    for source in SOURCES:
+    for source in _sources():
         items.extend(source(user, calendar))
     far = datetime.date.max
     return sorted(items, key=lambda i: (i.deadline.date if i.deadline else far, i.title))

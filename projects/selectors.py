@@ -118,3 +118,24 @@ def visible_projects(user) -> QuerySet[Project]:
     from fundadmin.permissions import visible_communities
 
     return Project.objects.filter(community__in=visible_communities(user))
+
+
+APPROVAL_DAYS = 5  # Art. 11: the leadership meeting within 5 working days of receiving the form
+
+
+def approval_deadline(project: Project, calendar=None):
+    """When the working committee's decision is due, or None if the form has not been received."""
+    from fundadmin.workdays import WorkingCalendar
+
+    if project.received_on is None:
+        return None
+    return (calendar or WorkingCalendar()).add_working_days(project.received_on, APPROVAL_DAYS)
+
+
+def approval_overdue(project: Project, today, calendar=None) -> bool:
+    deadline = approval_deadline(project, calendar)
+    return (
+        deadline is not None
+        and project.status in (Status.SUBMITTED, Status.COMMITTEE_APPROVED, Status.CONSTRUCTION_APPROVED)
+        and today > deadline.date
+    )

@@ -1,0 +1,313 @@
+"""Forms validate and say what is wrong in Chinese; they never write anything."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from fundadmin.models import FundYear, SpendingCategory
+
+from .models import DECLARATION_FIELDS, Document, Inspection, Project, Settlement
+from .services import PLAN_FIELDS, LineInput
+
+DATE = forms.DateInput(attrs={"type": "date"})
+FULLWIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
+
+
+class MoneyField(forms.DecimalField):
+    """Yuan with at most two decimals; accepts full-width digits and thousands separators."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", Decimal("0.01"))
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "invalid": "请输入金额，例如 1234.50。",
+                "max_decimal_places": "金额最多两位小数（精确到分）。",
+                "min_value": "金额须大于零。",
+                "max_digits": "金额过大。",
+                "max_whole_digits": "金额过大。",
+            },
+        )
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("inputmode", "decimal")
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.translate(FULLWIDTH).replace(",", "").replace("元", "").strip()
+        return super().to_python(value)
+
+
+class ProjectForm(forms.ModelForm):
+    fund_year = forms.ModelChoiceField(queryset=FundYear.objects.none(), label="经费年度")
+
+    class Meta:
+        model = Project
+        fields = [f for f in PLAN_FIELDS]
+        widgets = {
+            "planned_start": DATE,
+            "planned_end": DATE,
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "spending_plan": forms.Textarea(attrs={"rows": 3}),
+            "need_source": forms.Textarea(attrs={"rows": 3}),
+            "small_group_justification": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, fund_years=None, needs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = SpendingCategory.objects.all()
+        self.fields["category"].required = True
+        self.fields["category"].empty_label = "请选择（第八条六类）"
+        self.fields["title"].error_messages["required"] = "请填写项目名称。"
+        if fund_years is not None:
+            self.fields["fund_year"].queryset = fund_years
+        if self.instance.pk:
+            del self.fields["fund_year"]
+        if needs is not None:
+            self.fields["needs"] = forms.ModelMultipleChoiceField(
+                queryset=needs,
+                required=False,
+                label="回应的民意诉求",
+                widget=forms.CheckboxSelectMultiple,
+            )
+            if self.instance.pk:
+                self.initial["needs"] = list(self.instance.needs.values_list("pk", flat=True))
+        for name in DECLARATION_FIELDS:
+            self.fields[name].help_text = ""
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("planned_start"), data.get("planned_end")
+        if start and end and end < start:
+            self.add_error("planned_end", ValidationError("计划完成日期不能早于开始日期。", code="dates_order"))
+        if data.get("is_small_group") and not (data.get("small_group_justification") or "").strip():
+            self.add_error(
+                "small_group_justification",
+                ValidationError("受益群体较小的项目须说明理由（第七条）。", code="justification"),
+            )
+        if data.get("beneficiary_count") is not None and data["beneficiary_count"] > 10_000_000:
+            self.add_error("beneficiary_count", ValidationError("受益人数不合理。", code="count"))
+        return data
+
+    def main_fields(self):
+        return [field for field in self if field.name not in DECLARATION_FIELDS]
+
+    def declaration_fields(self):
+        return [self[name] for name in DECLARATION_FIELDS]
+
+    def plan_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in PLAN_FIELDS if name in self.cleaned_data}
+
+
+class BudgetLineForm(forms.Form):
+    item = forms.CharField(label="项目/物品", max_length=100)
+    quantity = MoneyField(label="数量", max_digits=10)
+    unit = forms.CharField(label="单位", max_length=10, required=False)
+    unit_price = MoneyField(label="单价（元）")
+    in_procurement_catalogue = forms.BooleanField(label="属于政府采购目录", required=False)
+
+    def clean(self):
+        data = super().clean()
+        q, p = data.get("quantity"), data.get("unit_price")
+        if q is not None and p is not None:
+            try:
+                amount = (q * p).quantize(Decimal("0.01"))
+            except InvalidOperation as exc:
+                raise ValidationError("金额过大。", code="overflow") from exc
+            if amount >= Decimal("1e12"):
+                raise ValidationError("金额过大。", code="overflow")
+        return data
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        if not [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]:
+            raise ValidationError("请至少填写一项预算明细；合计由明细自动计算。", code="no_lines")
+
+    def lines(self) -> list[LineInput]:
+        return [
+            LineInput(
+                item=f.cleaned_data["item"],
+                quantity=f.cleaned_data["quantity"],
+                unit_price=f.cleaned_data["unit_price"],
+                unit=f.cleaned_data.get("unit", ""),
+                in_procurement_catalogue=f.cleaned_data.get("in_procurement_catalogue", False),
+            )
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+
+
+BudgetLineFormSet = forms.formset_factory(
+    BudgetLineForm, formset=BaseLineFormSet, extra=2, can_delete=True, max_num=50, validate_max=True
+)
+
+
+def not_future(value):
+    if value and value > timezone.localdate():
+        raise ValidationError("日期不能晚于今天。", code="future_date")
+
+
+class ConfirmForm(forms.Form):
+    """A step with nothing to fill in: the button is the confirmation."""
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(label="意见", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="理由",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "请填写理由。"},
+    )
+
+
+class MeetingForm(forms.Form):
+    held_on = forms.DateField(label="会议日期", widget=DATE, validators=[not_future])
+    attendees = forms.CharField(label="参会人员", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    attendee_count = forms.IntegerField(label="参会人数", min_value=1, max_value=10000)
+    votes_for = forms.IntegerField(label="赞成", min_value=0, max_value=10000)
+    votes_against = forms.IntegerField(label="反对", min_value=0, max_value=10000)
+    votes_abstain = forms.IntegerField(label="弃权", min_value=0, max_value=10000)
+    minutes = forms.CharField(label="会议纪要", widget=forms.Textarea(attrs={"rows": 4}), max_length=10000)
+
+    def clean(self):
+        data = super().clean()
+        votes = [data.get(k) for k in ("votes_for", "votes_against", "votes_abstain")]
+        if None not in votes and data.get("attendee_count") is not None and sum(votes) > data["attendee_count"]:
+            raise ValidationError("赞成、反对、弃权票数之和不能超过参会人数。", code="votes_exceed")
+        return data
+
+
+class CommitteeApprovalForm(forms.Form):
+    meeting_date = forms.DateField(label="党工委班子会议日期", widget=DATE, validators=[not_future])
+    meeting_attendees = forms.CharField(label="参会班子成员", max_length=500)
+    comment = forms.CharField(
+        label="审批意见", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+class FollowupForm(forms.Form):
+    person = forms.ModelChoiceField(queryset=None, label="跟进专人", empty_label="请选择党工委工作人员")
+
+    def __init__(self, *args, staff=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = staff
+
+
+class ProgressForm(forms.Form):
+    noted_on = forms.DateField(label="日期", widget=DATE, validators=[not_future])
+    note = forms.CharField(label="进展情况", widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+
+
+class ChangeRequestForm(forms.Form):
+    reason = forms.CharField(label="变更原因（特殊原因）", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    description = forms.CharField(label="变更内容", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    new_amount = MoneyField(label="变更后金额（元）")
+    new_contractor_name = forms.CharField(label="变更后承办方（不变则留空）", required=False, max_length=100)
+    new_planned_end = forms.DateField(label="变更后完成日期（不变则留空）", required=False, widget=DATE)
+
+
+class ChangeDecisionForm(forms.Form):
+    consent = forms.TypedChoiceField(
+        label="决定",
+        choices=[("1", "同意变更并备案"), ("0", "不同意")],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label="党工委意见", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+class InspectionForm(forms.ModelForm):
+    passed = forms.TypedChoiceField(
+        label="验收结论",
+        choices=[("1", "合格"), ("0", "不合格，限期整改")],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = Inspection
+        fields = [
+            "inspected_on",
+            "inspectors",
+            "quality_grade",
+            "quality_notes",
+            "respondents",
+            "satisfied",
+            "passed",
+            "rectification",
+        ]
+        widgets = {
+            "inspected_on": DATE,
+            "inspectors": forms.Textarea(attrs={"rows": 2}),
+            "quality_notes": forms.Textarea(attrs={"rows": 2}),
+            "rectification": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("respondents") is not None
+            and data.get("satisfied") is not None
+            and data["satisfied"] > data["respondents"]
+        ):
+            self.add_error("satisfied", ValidationError("满意人数不能超过调查人数。", code="satisfied_exceeds"))
+        if data.get("passed") is False and not (data.get("rectification") or "").strip():
+            self.add_error("rectification", ValidationError("不合格时须写明整改要求。", code="rectification"))
+        not_future(data.get("inspected_on"))
+        return data
+
+
+class InvoiceForm(forms.Form):
+    number = forms.CharField(label="发票号码", max_length=40)
+    issued_on = forms.DateField(label="开票日期", widget=DATE, validators=[not_future])
+    amount = MoneyField(label="发票金额（元）")
+    issuer = forms.CharField(label="开票单位", max_length=100)
+
+
+class SettlementForm(forms.Form):
+    amount = MoneyField(label="结算金额（元）")
+    paid_on = forms.DateField(label="付款日期", widget=DATE, validators=[not_future])
+    method = forms.ChoiceField(label="付款方式", choices=Settlement.Method.choices)
+    reference = forms.CharField(label="付款凭据号", max_length=60)
+    payee = forms.CharField(label="收款方", max_length=100)
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label="文件类型", choices=Document.Kind.choices)
+    title = forms.CharField(label="说明", required=False, max_length=100)
+    file = forms.FileField(label="文件（PDF、JPEG、PNG 或 WebP）")
+
+
+class ProjectFilterForm(forms.Form):
+    community = forms.ModelChoiceField(queryset=None, required=False, label="社区", empty_label="全部社区")
+    year = forms.IntegerField(required=False, label="年度", min_value=2000, max_value=2100)
+    stage = forms.ChoiceField(required=False, label="阶段")
+    category = forms.ModelChoiceField(
+        queryset=SpendingCategory.objects.all(), required=False, label="类别", empty_label="全部类别"
+    )
+    overdue = forms.BooleanField(required=False, label="只看超期审批")
+
+    def __init__(self, *args, communities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import STAGES
+
+        self.fields["community"].queryset = communities
+        self.fields["stage"].choices = [
+            ("", "全部阶段"),
+            *[(k, label) for k, label, _ in STAGES],
+            ("ended", "已撤回/不予批准"),
+        ]

@@ -1,0 +1,103 @@
+"""What waits for a user in the workflow: the inbox (待办) source for projects."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.urls import reverse
+from guardian.shortcuts import get_objects_for_user
+
+from fundadmin.inbox import InboxItem
+from fundadmin.models import Community, WorkingCommittee
+from fundadmin.roles import permission_level
+from fundadmin.workdays import WorkingCalendar
+
+from .actions import ACTIONS, offered_actions
+from .models import Project, Status
+from .selectors import approval_deadline
+
+APPROVAL_STATES = (Status.SUBMITTED, Status.COMMITTEE_APPROVED, Status.CONSTRUCTION_APPROVED)
+
+
+def _codename(spec) -> str | None:
+    if spec.codename:
+        return spec.codename
+    names = (spec.transition,) if isinstance(spec.transition, str) else spec.transition
+    method = getattr(Project, names[0])
+    for t in method._django_fsm.transitions.values():
+        return getattr(t.permission, "codename", None)
+    return None
+
+
+def _states(spec) -> set[str]:
+    if spec.states:
+        return set(spec.states)
+    names = (spec.transition,) if isinstance(spec.transition, str) else spec.transition
+    states = set()
+    for name in names:
+        states |= set(getattr(Project, name)._django_fsm.transitions)
+    return states
+
+
+def _candidates(user):
+    """Projects in a state where some permission the user holds, in that project's scope, acts."""
+    query = Q()
+    held: dict[str, list[int]] = {}
+    for spec in ACTIONS:
+        if not spec.waiting:
+            continue
+        codename = _codename(spec)
+        if codename is None:
+            continue
+        if codename not in held:
+            klass = Community if permission_level(codename) == "community" else WorkingCommittee
+            held[codename] = list(
+                get_objects_for_user(user, f"fundadmin.{codename}", klass=klass, accept_global_perms=False).values_list(
+                    "pk", flat=True
+                )
+            )
+        ids = held[codename]
+        if not ids:
+            continue
+        scope = Q(community__in=ids) if permission_level(codename) == "community" else Q(community__committee__in=ids)
+        query |= scope & Q(status__in=_states(spec))
+    query |= Q(followup_user=user, status=Status.EXECUTING)
+    if not query:
+        return Project.objects.none()
+    return (
+        Project.objects.filter(query)
+        .select_related("community__committee", "fund_year", "category")
+        .order_by("received_on", "pk")[:200]
+    )
+
+
+def inbox_items(user, calendar: WorkingCalendar) -> list[InboxItem]:
+    items = []
+    for project in _candidates(user):
+        allowed = [
+            o
+            for o in offered_actions(project, user)
+            if o.verdict and o.spec.waiting and not (o.spec.name == "assign_followup" and project.followup_user_id)
+        ]
+        if project.status == Status.DRAFT and project.proposer_id != user.pk:
+            allowed = []  # a colleague's draft is theirs to finish
+        for offered in allowed[:1]:
+            deadline = approval_deadline(project, calendar) if project.status in APPROVAL_STATES else None
+            items.append(
+                InboxItem(
+                    title=f"{project.number} {project.title}",
+                    action=offered.spec.label,
+                    url=reverse("projects:act", args=[project.pk, offered.spec.name]),
+                    community=project.community.name,
+                    deadline=deadline,
+                )
+            )
+        if not allowed and project.followup_user_id == user.pk and project.status == Status.EXECUTING:
+            items.append(
+                InboxItem(
+                    title=f"{project.number} {project.title}",
+                    action="登记跟进记录",
+                    url=reverse("projects:act", args=[project.pk, "record_progress"]),
+                    community=project.community.name,
+                )
+            )
+    return items

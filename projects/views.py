@@ -1,0 +1,277 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from audit.models import AuditEvent
+from fundadmin.models import FundYear
+from fundadmin.permissions import can_view, check, visible_communities
+from fundadmin.workdays import CONVENTION_NOTE, WorkingCalendar
+from publicity.models import Need, Notice
+
+from . import forms, services
+from .actions import ACTIONS_BY_NAME, offered_actions
+from .models import STAGES, ChangeRequest, Document, Project, Status
+from .selectors import approval_deadline, approval_overdue, small_group_usage, stepper, visible_projects
+
+
+def _visible_project(request, pk: int) -> Project:
+    project = get_object_or_404(
+        Project.objects.select_related("community__committee", "fund_year", "category", "proposer", "followup_user"),
+        pk=pk,
+    )
+    if not can_view(request.user, project):
+        # Another community's project: as if it did not exist.
+        raise Http404("没有找到该项目。")
+    return project
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    return exc.messages
+
+
+@login_required
+def project_list(request):
+    communities = visible_communities(request.user)
+    form = forms.ProjectFilterForm(request.GET or None, communities=communities)
+    projects = (
+        visible_projects(request.user)
+        .select_related("community", "fund_year", "category")
+        .with_budget_total()
+        .order_by("-created_at")
+    )
+    today = timezone.localdate()
+    overdue_only = False
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["community"]:
+            projects = projects.filter(community=data["community"])
+        if data["year"]:
+            projects = projects.filter(fund_year__year=data["year"])
+        if data["category"]:
+            projects = projects.filter(category=data["category"])
+        if data["stage"] == "ended":
+            projects = projects.filter(status__in=[Status.WITHDRAWN, Status.REJECTED])
+        elif data["stage"]:
+            projects = projects.filter(status__in=dict((k, s) for k, _, s in STAGES)[data["stage"]])
+        overdue_only = data["overdue"]
+    calendar = WorkingCalendar()
+    rows = []
+    for project in projects[:500]:
+        overdue = approval_overdue(project, today, calendar)
+        if overdue_only and not overdue:
+            continue
+        rows.append((project, overdue))
+    can_propose = any(check(request.user, "propose_project", c) for c in communities)
+    return render(request, "projects/list.html", {"rows": rows, "form": form, "can_propose": can_propose})
+
+
+def _proposable(user):
+    return [c for c in visible_communities(user).select_related("committee") if check(user, "propose_project", c)]
+
+
+@login_required
+def project_create(request):
+    communities = _proposable(request.user)
+    if not communities:
+        raise PermissionDenied("只有社区党委书记和委员可以提出项目。")
+    fund_years = (
+        FundYear.objects.open()
+        .filter(community__in=communities)
+        .select_related("community")
+        .order_by("community__code", "-year")
+    )
+    needs = Need.objects.filter(community__in=communities)
+    form = forms.ProjectForm(request.POST or None, fund_years=fund_years, needs=needs)
+    lines = forms.BudgetLineFormSet(request.POST or None, prefix="lines")
+    if request.method == "POST" and form.is_valid() and lines.is_valid():
+        fund_year = form.cleaned_data["fund_year"]
+        chosen = [n for n in form.cleaned_data.get("needs", []) if n.community_id == fund_year.community_id]
+        try:
+            project = services.project_create(
+                community=fund_year.community,
+                fund_year=fund_year,
+                by=request.user,
+                fields=form.plan_fields(),
+                lines=lines.lines(),
+                needs=chosen,
+            )
+        except ValidationError as exc:
+            for message in _errors(exc):
+                form.add_error(None, message)
+        else:
+            messages.success(
+                request, f"项目“{project.title}”已保存为草稿，编号 {project.number}。下一步：报请党工委初步同意。"
+            )
+            return redirect("projects:detail", pk=project.pk)
+    return render(request, "projects/form.html", {"form": form, "lines": lines, "creating": True})
+
+
+@login_required
+def project_edit(request, pk: int):
+    project = _visible_project(request, pk)
+    if not check(request.user, "propose_project", project):
+        raise PermissionDenied("只有本社区党委书记和委员可以修改项目。")
+    if not project.is_editable:
+        messages.error(request, "项目已提交，不能再直接修改；实施中的变更请提出变更申请。")
+        return redirect("projects:detail", pk=project.pk)
+    needs = Need.objects.filter(community=project.community)
+    form = forms.ProjectForm(request.POST or None, instance=project, needs=needs)
+    initial = [
+        {
+            "item": line.item,
+            "quantity": line.quantity,
+            "unit": line.unit,
+            "unit_price": line.unit_price,
+            "in_procurement_catalogue": line.in_procurement_catalogue,
+        }
+        for line in project.budget_lines.all()
+    ]
+    lines = forms.BudgetLineFormSet(request.POST or None, prefix="lines", initial=initial)
+    if request.method == "POST" and form.is_valid() and lines.is_valid():
+        try:
+            services.project_update(
+                project=project,
+                by=request.user,
+                fields=form.plan_fields(),
+                lines=lines.lines(),
+                needs=form.cleaned_data.get("needs", []),
+            )
+        except ValidationError as exc:
+            for message in _errors(exc):
+                form.add_error(None, message)
+        else:
+            messages.success(request, "已保存。")
+            return redirect("projects:detail", pk=project.pk)
+    return render(request, "projects/form.html", {"form": form, "lines": lines, "project": project})
+
+
+@login_required
+def project_detail(request, pk: int):
+    project = _visible_project(request, pk)
+    calendar = WorkingCalendar()
+    today = timezone.localdate()
+    plan_notice = (
+        project.notices.filter(kind=Notice.Kind.PLAN, superseded_by__isnull=True).order_by("-posted_on").first()
+    )
+    context = {
+        "project": project,
+        "steps": stepper(project),
+        "actions": offered_actions(project, request.user),
+        "lines": project.budget_lines.all(),
+        "budget_total": project.budget_total,
+        "documents": project.documents.select_related("uploaded_by").order_by("kind", "uploaded_at"),
+        "reviews": project.reviews.select_related("decided_by"),
+        "meetings": project.meetings.all(),
+        "notices": project.notices.order_by("posted_on", "pk"),
+        "plan_notice": plan_notice,
+        "changes": project.change_requests.select_related("requested_by", "decided_by", "plan_version"),
+        "versions": project.plan_versions.all(),
+        "progress": project.progress_notes.select_related("recorded_by"),
+        "inspections": project.inspections.all(),
+        "invoice": getattr(project, "invoice", None),
+        "settlement": getattr(project, "settlement", None),
+        "timeline": AuditEvent.objects.filter(project_id=project.pk).order_by("seq"),
+        "approval_deadline": approval_deadline(project, calendar),
+        "approval_overdue": approval_overdue(project, today, calendar),
+        "small_group": small_group_usage(project.fund_year, exclude=project) if project.is_small_group else None,
+        "document_form": forms.DocumentForm(),
+        "can_upload": check(request.user, "propose_project", project)
+        or check(request.user, "view_committee_records", project),
+        "convention_note": CONVENTION_NOTE,
+        "today": today,
+    }
+    if context["invoice"] is not None:
+        context["signatures"] = context["invoice"].signatures.select_related("signer")
+    return render(request, "projects/detail.html", context)
+
+
+@login_required
+def project_act(request, pk: int, action: str):
+    project = _visible_project(request, pk)
+    spec = ACTIONS_BY_NAME.get(action)
+    if spec is None or not spec.offered_in(project):
+        messages.error(request, f"项目当前状态为“{project.get_status_display()}”，不能办理此事项。")
+        return redirect("projects:detail", pk=project.pk)
+    verdict = spec.verdict(project, request.user)
+    form = spec.form(request.POST or None, **spec.form_kwargs(project))
+    if request.method == "POST" and verdict and form.is_valid():
+        try:
+            spec.run(project, request.user, form.cleaned_data)
+        except ValidationError as exc:
+            for message in _errors(exc):
+                form.add_error(None, message)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc) or "您没有办理此事项的权限。")
+        else:
+            project.refresh_from_db()
+            messages.success(request, f"已办理：{spec.label}。项目现在的状态：{project.get_status_display()}。")
+            return redirect("projects:detail", pk=project.pk)
+    pending_change = None
+    if spec.name == "decide_change":
+        pending_change = project.change_requests.filter(status=ChangeRequest.Outcome.PENDING).first()
+    return render(
+        request,
+        "projects/act.html",
+        {
+            "project": project,
+            "spec": spec,
+            "form": form,
+            "verdict": verdict,
+            "pending_change": pending_change,
+            "budget_total": project.budget_total,
+            "small_group": small_group_usage(project.fund_year, exclude=project) if project.is_small_group else None,
+        },
+        status=200 if verdict or request.method == "GET" else 403,
+    )
+
+
+@login_required
+@require_POST
+def document_upload(request, pk: int):
+    project = _visible_project(request, pk)
+    form = forms.DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect("projects:detail", pk=project.pk)
+    replaces = None
+    if request.POST.get("replaces"):
+        replaces = get_object_or_404(Document, pk=request.POST["replaces"], project=project)
+    try:
+        with transaction.atomic():
+            doc = services.document_upload(
+                project=project,
+                by=request.user,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+                title=form.cleaned_data["title"],
+                replaces=replaces,
+            )
+    except ValidationError as exc:
+        for message in _errors(exc):
+            messages.error(request, message)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已上传：{doc.get_kind_display()}（SHA-256 {doc.sha256[:12]}…）。")
+    return redirect("projects:detail", pk=project.pk)
+
+
+@login_required
+def document_download(request, pk: int, doc_pk: int):
+    project = _visible_project(request, pk)
+    doc = get_object_or_404(Document, pk=doc_pk, project=project)
+    response = FileResponse(
+        doc.file.open("rb"), content_type=doc.content_type, as_attachment=False, filename=doc.original_name
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    return response
