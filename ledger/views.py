@@ -1,0 +1,224 @@
+"""The account book, its exports, the committee view and the finance staff's forms. Thin: check
+the permission (fundadmin.permissions), validate a form, call a service, redirect."""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from fundadmin.models import Community, FundYear, WorkingCommittee
+from fundadmin.permissions import can_view, check, require, visible_committees, visible_communities
+
+from . import services
+from .forms import AppropriationForm, BookFilterForm, ReversalForm
+from .models import FundAccount, JournalEntry, default_subject_code, default_subject_name
+from .selectors import account_book, committee_summary, fund_balances, small_group_share
+
+
+def _readable_fund_year(request, community_code: str, year: int) -> FundYear:
+    community = get_object_or_404(Community.objects.select_related("committee"), code=community_code)
+    verdict = can_view(request.user, community)
+    if not verdict:
+        raise PermissionDenied(verdict.reason)
+    fund_year = get_object_or_404(FundYear, community=community, year=year)
+    fund_year.community = community
+    return fund_year
+
+
+def _subject(community: Community) -> tuple[str, str]:
+    account = FundAccount.objects.filter(community=community).first()
+    if account is None:
+        return default_subject_name(), default_subject_code()
+    return account.subject_name, account.subject_code
+
+
+@login_required
+def index(request):
+    communities = visible_communities(request.user).select_related("committee").prefetch_related("fund_years")
+    return render(
+        request,
+        "ledger/index.html",
+        {
+            "communities": communities,
+            "committees": visible_committees(request.user),
+            "year": timezone.localdate().year,
+        },
+    )
+
+
+def _book_context(request, fund_year: FundYear) -> dict:
+    projects = fund_year.projects.order_by("number")
+    filters = BookFilterForm(request.GET or None, projects=projects)
+    criteria = filters.cleaned_data if filters.is_valid() else {}
+    book = account_book(
+        fund_year=fund_year,
+        date_from=criteria.get("date_from"),
+        date_to=criteria.get("date_to"),
+        kind=criteria.get("kind") or None,
+        project_id=criteria.get("project"),
+    )
+    subject_name, subject_code = _subject(fund_year.community)
+    return {
+        "fund_year": fund_year,
+        "community": fund_year.community,
+        "book": book,
+        "filters": filters,
+        "subject_name": subject_name,
+        "subject_code": subject_code,
+        "query": request.GET.urlencode(),
+    }
+
+
+@login_required
+def book(request, community: str, year: int):
+    fund_year = _readable_fund_year(request, community, year)
+    context = _book_context(request, fund_year)
+    balances = fund_balances(fund_year)
+    keeps_ledger = bool(check(request.user, "keep_ledger", fund_year.community))
+    context.update(
+        balances=balances,
+        small_group=small_group_share(fund_year, balances),
+        keeps_ledger=keeps_ledger,
+        can_close=keeps_ledger and not fund_year.is_closed and timezone.localdate().year > fund_year.year,
+    )
+    return render(request, "ledger/book.html", context)
+
+
+XLSX_HEADERS = ["日期", "凭证号", "摘要", "类型", "借方（元）", "贷方（元）", "方向", "余额（元）", "项目", "原始凭证"]
+
+
+@login_required
+def book_xlsx(request, community: str, year: int):
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    fund_year = _readable_fund_year(request, community, year)
+    context = _book_context(request, fund_year)
+    book, money = context["book"], "#,##0.00"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"{fund_year.year}年明细账"
+    ws.append([f"{fund_year.community.name} {context['subject_code']} {context['subject_name']} 明细账"])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append(
+        [f"{fund_year.year}年度", "", "", "", "", "", "", "", "", f"导出时间 {timezone.localtime():%Y-%m-%d %H:%M}"]
+    )
+    ws.append(XLSX_HEADERS)
+    for cell in ws[3]:
+        cell.font = Font(bold=True)
+    if book.filtered and book.opening:
+        ws.append(["", "", "期初余额", "", None, None, "贷", book.opening])
+    for line in book.lines:
+        e = line.entry
+        ws.append(
+            [
+                e.entry_date,
+                e.voucher_label,
+                e.summary,
+                e.get_kind_display(),
+                e.debit or None,
+                e.credit or None,
+                "贷" if line.balance > 0 else "平" if line.balance == 0 else "借",
+                line.balance,
+                str(e.project) if e.project else "",
+                "；".join(v.get_kind_display() + " " + v.original_name for v in e.vouchers.all()),
+            ]
+        )
+    ws.append(["", "", "合计", "", book.total_debit, book.total_credit, "", book.closing])
+    for row in ws.iter_rows(min_row=4):
+        row[0].number_format = "yyyy-mm-dd"
+        for cell in (row[4], row[5], row[7]):
+            cell.number_format = money
+            cell.alignment = Alignment(horizontal="right")
+    for column, width in zip("ABCDEFGHIJ", (12, 11, 40, 12, 14, 14, 6, 14, 30, 30), strict=True):
+        ws.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="ledger-{fund_year.community.code}-{fund_year.year}.xlsx"'
+    return response
+
+
+@login_required
+def book_pdf(request, community: str, year: int):
+    from weasyprint import HTML
+
+    fund_year = _readable_fund_year(request, community, year)
+    context = _book_context(request, fund_year)
+    context["printed_at"] = timezone.localtime()
+    html = render_to_string("ledger/book_pdf.html", context, request=request)
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="ledger-{fund_year.community.code}-{fund_year.year}.pdf"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appropriation_new(request, community: str, year: int):
+    fund_year = _readable_fund_year(request, community, year)
+    require(request.user, "keep_ledger", fund_year.community)
+    form = AppropriationForm(request.POST or None, fund_year=fund_year)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = services.appropriation_record(fund_year=fund_year, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"已登记拨款 {entry.credit} 元（凭证 {entry.voucher_label}）。")
+            return redirect("ledger:book", community=community, year=year)
+    return render(request, "ledger/appropriation_form.html", {"form": form, "fund_year": fund_year})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_reverse(request, pk: int):
+    entry = get_object_or_404(JournalEntry.objects.select_related("fund_year__community", "account", "project"), pk=pk)
+    require(request.user, "keep_ledger", entry.fund_year.community)
+    form = ReversalForm(request.POST or None, entry=entry)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reversal = services.entry_reverse(
+                entry=entry,
+                reason=form.cleaned_data["reason"],
+                entry_date=form.cleaned_data["entry_date"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"已冲销凭证 {entry.voucher_label}（冲销凭证 {reversal.voucher_label}）。")
+            return redirect("ledger:book", community=reversal.fund_year.community.code, year=reversal.fund_year.year)
+    return render(request, "ledger/reversal_form.html", {"form": form, "entry": entry})
+
+
+@login_required
+@require_POST
+def fund_year_close(request, community: str, year: int):
+    fund_year = _readable_fund_year(request, community, year)
+    require(request.user, "keep_ledger", fund_year.community)
+    try:
+        result = services.fund_year_close(fund_year=fund_year, by=request.user)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+        return redirect("ledger:book", community=community, year=year)
+    messages.success(request, result.message)
+    return redirect("ledger:book", community=community, year=result.next_year.year)
+
+
+@login_required
+def committee(request, committee: str, year: int):
+    body = get_object_or_404(WorkingCommittee, code=committee)
+    require(request.user, "view_committee_records", body)
+    summary = committee_summary(committee=body, year=year)
+    return render(request, "ledger/committee.html", {"summary": summary, "committee": body, "year": year})
