@@ -41,6 +41,10 @@ class Need(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    outcome_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "民意诉求"
@@ -49,6 +53,18 @@ class Need(models.Model):
 
     def __str__(self) -> str:
         return f"{self.received_on} {self.content[:30]}"
+
+    @property
+    def effective_outcome(self) -> str:
+        """Adoption is read from the proposals that cite the need (``Project.needs``, Art. 9), so it
+        can never disagree with them; "not adopted" is the community's recorded decision."""
+        if self.projects.all():
+            return self.Outcome.ADOPTED
+        return self.outcome if self.outcome == self.Outcome.NOT_ADOPTED else self.Outcome.RECEIVED
+
+    @property
+    def effective_outcome_label(self) -> str:
+        return self.Outcome(self.effective_outcome).label
 
 
 class NoticeQuerySet(models.QuerySet):
@@ -102,7 +118,12 @@ class Notice(models.Model):
     ends_provisional = models.BooleanField("截止日期为暂定", default=False)
     withdrawn_at = models.DateTimeField("撤下时间", null=True, blank=True)
     withdrawn_reason = models.TextField("撤下原因", blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     board_photo = models.FileField("公示栏张贴照片", upload_to="notice_photos/", blank=True)
+    board_photo_type = models.CharField("照片类型", max_length=30, blank=True)
+    board_photo_sha256 = models.CharField("照片SHA-256", max_length=64, blank=True)
 
     objects = NoticeQuerySet.as_manager()
 
@@ -135,9 +156,23 @@ class Notice(models.Model):
     def short_hash(self) -> str:
         return self.content_hash[:12]
 
+    @property
+    def successor(self) -> Notice | None:
+        """The correction that replaced this version, if any."""
+        try:
+            return self.superseded_by
+        except Notice.DoesNotExist:
+            return None
+
+    @property
+    def is_current(self) -> bool:
+        return self.successor is None
+
     def status_on(self, day: datetime.date) -> str:
         if self.withdrawn_at is not None:
             return "withdrawn"
+        if not self.is_current:
+            return "superseded"
         if day < self.posted_on:
             return "scheduled"
         if day <= self.ends_on:
@@ -148,7 +183,13 @@ class Notice(models.Model):
     def status(self) -> str:
         return self.status_on(timezone.localdate())
 
-    STATUS_LABELS = {"scheduled": "待张贴", "up": "公示中", "ended": "公示期满", "withdrawn": "已撤下"}
+    STATUS_LABELS = {
+        "scheduled": "待张贴",
+        "up": "公示中",
+        "ended": "公示期满",
+        "withdrawn": "已撤下",
+        "superseded": "已更正（请看新版本）",
+    }
 
     @property
     def status_label(self) -> str:
@@ -168,6 +209,13 @@ class Objection(models.Model):
         ANSWERED = "answered", "社区已答复，待党工委决定"
         UPHELD = "upheld", "异议成立"
         DISMISSED = "dismissed", "异议不成立"
+        # Another objection to the same plan was upheld and the plan went back: nothing is left
+        # to decide, and leaving it open would hold the next plan notice for ever.
+        MOOT = "moot", "方案已退回，一并办结"
+
+    class Remedy(models.TextChoices):
+        REVISE = "revise", "退回修改后重新公示"
+        SHELVE = "shelve", "暂时搁置"
 
     OPEN_STATES = (State.OPEN, State.ANSWERED)
 
@@ -189,6 +237,7 @@ class Objection(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    remedy = models.CharField("异议成立后的处理", max_length=10, choices=Remedy.choices, blank=True)
 
     class Meta:
         verbose_name = "异议"

@@ -1,12 +1,17 @@
-"""Reads the workflow asks of publicity: has a notice run its full period with nothing open?"""
+"""Reads: what the workflow asks of publicity (has a notice run its full period with nothing
+open?) and what the public site shows."""
 
 from __future__ import annotations
 
+import datetime
+
+from django.db.models import Prefetch
 from django.utils import timezone
 
+from fundadmin.models import Community
 from fundadmin.permissions import Verdict
 
-from .models import Notice, Objection
+from .models import Need, Notice, Objection
 
 
 def latest_notice(project, kind: str) -> Notice | None:
@@ -44,3 +49,64 @@ def plan_notice_clearance(project) -> Verdict:
 
 def completion_notice_clearance(project) -> Verdict:
     return notice_clearance(project, Notice.Kind.COMPLETION)
+
+
+# -- the public site --------------------------------------------------------------------------------
+
+
+def public_notices(community: Community):
+    return Notice.objects.current().filter(community=community).select_related("project", "fund_year")
+
+
+def board(community: Community, today: datetime.date) -> dict[str, list[Notice]]:
+    """The community's board: notices up now, those not yet posted, then the archive. Superseded
+    versions are reached from their current version's history, not listed twice."""
+    up, scheduled, archive = [], [], []
+    for notice in public_notices(community).order_by("-posted_on", "-pk"):
+        status = notice.status_on(today)
+        {"up": up, "scheduled": scheduled}.get(status, archive).append(notice)
+    return {"up": up, "scheduled": scheduled, "archive": archive}
+
+
+def version_chain(notice: Notice) -> list[Notice]:
+    """Every version of a notice, oldest first."""
+    root = notice
+    while root.supersedes_id is not None:
+        root = root.supersedes
+    chain = [root]
+    while (nxt := chain[-1].successor) is not None:
+        chain.append(nxt)
+    return chain
+
+
+def public_objections(notices: list[Notice]):
+    """Objections and their handling as the public sees them — the fields a template may show are
+    text, state, answer and decision; name, contact, address and tracking code are never read."""
+    return (
+        Objection.objects.filter(notice__in=notices)
+        .only("pk", "notice_id", "text", "state", "submitted_at", "answer", "answered_at", "decision", "decided_at")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def public_projects():
+    """Projects that have had a public notice. A draft, or a project withdrawn before it was ever
+    posted, is not public (Art. 10: the plan becomes public when it is posted)."""
+    from projects.models import Project
+
+    return Project.objects.filter(pk__in=Notice.objects.filter(project__isnull=False).values("project_id"))
+
+
+def needs_for_community(community: Community):
+    from projects.models import Project
+
+    return (
+        Need.objects.filter(community=community)
+        .prefetch_related(Prefetch("projects", queryset=Project.objects.only("pk", "number", "title", "status")))
+        .order_by("-received_on", "-pk")
+    )
+
+
+def public_project_ids(projects) -> set[int]:
+    ids = [p.pk for p in projects]
+    return set(Notice.objects.filter(project_id__in=ids).values_list("project_id", flat=True))

@@ -1,8 +1,280 @@
-from django.shortcuts import render
+"""The public site: no login, Simplified Chinese, phone first, usable with JavaScript off.
 
-from fundadmin.models import WorkingCommittee
+Nothing here shows a resident's or a payee's personal data beyond what the paper notice shows:
+objectors' and need-submitters' names and contacts are read only by the staff pages.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fundadmin.models import Community, WorkingCommittee
+from fundadmin.permissions import can_view
+from fundadmin.workdays import CONVENTION_NOTE, PROVISIONAL_NOTE
+
+from . import opendata, pdf, ratelimit, selectors, services
+from .forms import ObjectionForm, PublicNeedForm
+from .models import Need, Notice, Objection
+
+PERIOD_NOTES = {"convention_note": CONVENTION_NOTE, "provisional_note": PROVISIONAL_NOTE}
 
 
+def _community(code: str) -> Community:
+    return get_object_or_404(Community.objects.select_related("committee"), code=code)
+
+
+@require_GET
 def index(request):
-    committees = WorkingCommittee.objects.prefetch_related("communities")
-    return render(request, "publicity/index.html", {"committees": committees})
+    today = timezone.localdate()
+    up_counts: dict[int, int] = {}
+    for community_id in Notice.objects.up_on(today).values_list("community_id", flat=True):
+        up_counts[community_id] = up_counts.get(community_id, 0) + 1
+    groups = [
+        (committee, [(c, up_counts.get(c.pk, 0)) for c in committee.communities.all()])
+        for committee in WorkingCommittee.objects.prefetch_related("communities")
+    ]
+    return render(request, "publicity/index.html", {"groups": groups})
+
+
+@require_GET
+def community_board(request, code):
+    community = _community(code)
+    today = timezone.localdate()
+    return render(
+        request,
+        "publicity/board.html",
+        {"community": community, "board": selectors.board(community, today), "today": today, **PERIOD_NOTES},
+    )
+
+
+def _notice_page(request, notice: Notice, form: ObjectionForm | None = None, status: int = 200):
+    chain = selectors.version_chain(notice)
+    today = timezone.localdate()
+    index = chain.index(notice)
+    return render(
+        request,
+        "publicity/notice_detail.html",
+        {
+            "notice": notice,
+            "s": notice.snapshot,
+            "status": notice.status_on(today),
+            "chain": chain,
+            "previous": chain[index - 1] if index else None,
+            "changes": services.snapshot_changes(chain[index - 1], notice) if index else [],
+            "objections": selectors.public_objections(chain),
+            "form": form or (ObjectionForm() if notice.status_on(today) == "up" else None),
+            **PERIOD_NOTES,
+        },
+        status=status,
+    )
+
+
+def _notice(pk: int) -> Notice:
+    return get_object_or_404(
+        Notice.objects.select_related("community__committee", "project", "fund_year", "supersedes"), pk=pk
+    )
+
+
+@require_GET
+def notice_detail(request, pk):
+    return _notice_page(request, _notice(pk))
+
+
+@require_POST
+def objection_submit(request, pk):
+    notice = _notice(pk)
+    if not ratelimit.allow(request, "objection"):
+        return render(request, "publicity/too_many.html", status=429)
+    form = ObjectionForm(request.POST)
+    if not form.is_valid():
+        if form.is_bot:
+            # Say nothing useful to a bot; store nothing.
+            return render(request, "publicity/rejected.html", status=400)
+        return _notice_page(request, notice, form, status=400)
+    try:
+        objection = services.objection_submit(
+            notice=notice,
+            text=form.cleaned_data["text"],
+            name=form.cleaned_data["name"],
+            contact=form.cleaned_data["contact"],
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _notice_page(request, notice, form, status=400)
+    messages.success(request, f"您的异议已提交。查询码：{objection.tracking_code}，请记下，用它查看办理情况。")
+    return redirect(reverse("publicity:objection_track") + f"?code={objection.tracking_code}")
+
+
+@require_GET
+def objection_track(request):
+    code = request.GET.get("code", "").strip().upper()[:12]
+    objection = None
+    if code:
+        objection = (
+            Objection.objects.select_related("notice")
+            .only(
+                "pk",
+                "text",
+                "state",
+                "submitted_at",
+                "answer",
+                "answered_at",
+                "decision",
+                "decided_at",
+                "tracking_code",
+                "notice__pk",
+                "notice__title",
+                "notice__posted_on",
+                "notice__ends_on",
+            )
+            .filter(tracking_code=code)
+            .first()
+        )
+    return render(request, "publicity/objection_track.html", {"code": code, "objection": objection})
+
+
+@require_GET
+def notice_pdf(request, pk):
+    notice = _notice(pk)
+    response = HttpResponse(pdf.notice_pdf(notice), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="notice-{notice.pk}-v{notice.version}.pdf"'
+    return response
+
+
+@require_GET
+def notice_photo(request, pk):
+    notice = _notice(pk)
+    if not notice.board_photo:
+        raise Http404("该公示没有张贴照片。")
+    response = HttpResponse(notice.board_photo.open("rb").read(), content_type=notice.board_photo_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def project_public(request, pk):
+    from projects.models import Status
+    from projects.selectors import stepper
+
+    project = get_object_or_404(
+        selectors.public_projects().select_related("community__committee", "category", "fund_year"), pk=pk
+    )
+    notices = list(Notice.objects.current().filter(project=project).order_by("posted_on", "pk"))
+    latest = next((n for n in reversed(notices) if n.kind == Notice.Kind.PLAN), notices[-1] if notices else None)
+    paid = project.settlement.amount if hasattr(project, "settlement") else None
+    return render(
+        request,
+        "publicity/project_public.html",
+        {
+            "project": project,
+            "s": latest.snapshot if latest else {},
+            "notices": notices,
+            "paid": paid,
+            "steps": stepper(project),
+            "ended": project.status in (Status.WITHDRAWN, Status.REJECTED),
+            "needs": project.needs.all(),
+            **PERIOD_NOTES,
+        },
+    )
+
+
+@require_GET
+def annual_list(request, code):
+    community = _community(code)
+    notices = Notice.objects.current().filter(community=community, kind=Notice.Kind.ANNUAL).order_by("-posted_on")
+    return render(request, "publicity/annual_list.html", {"community": community, "notices": notices, **PERIOD_NOTES})
+
+
+@require_GET
+def need_list(request, code):
+    community = _community(code)
+    needs = list(selectors.needs_for_community(community))
+    public_ids = selectors.public_project_ids([p for n in needs for p in n.projects.all()])
+    return render(
+        request,
+        "publicity/need_list.html",
+        {"community": community, "needs": needs, "public_ids": public_ids},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def need_submit(request, code):
+    community = _community(code)
+    form = PublicNeedForm(request.POST or None)
+    if request.method == "POST":
+        if not ratelimit.allow(request, "need"):
+            return render(request, "publicity/too_many.html", status=429)
+        if not form.is_valid():
+            if form.is_bot:
+                return render(request, "publicity/rejected.html", status=400)
+            return render(request, "publicity/need_form.html", {"community": community, "form": form}, status=400)
+        try:
+            services.need_record(
+                community=community,
+                content=form.cleaned_data["content"],
+                channel=Need.Channel.ONLINE,
+                name=form.cleaned_data["name"],
+                contact=form.cleaned_data["contact"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return render(request, "publicity/need_form.html", {"community": community, "form": form}, status=400)
+        messages.success(request, "您的诉求已收到，社区会在诉求清单中公布处理情况。")
+        return redirect("publicity:need_list", code=community.code)
+    return render(request, "publicity/need_form.html", {"community": community, "form": form})
+
+
+@require_GET
+def open_data_schema(request):
+    return render(
+        request,
+        "publicity/open_data.html",
+        {
+            "datasets": opendata.DATASETS,
+            "version": opendata.SCHEMA_VERSION,
+            "communities": Community.objects.select_related("committee"),
+        },
+    )
+
+
+@require_GET
+def open_data(request, code, dataset, fmt):
+    community = _community(code)
+    if dataset not in opendata.DATASETS or fmt not in ("csv", "json"):
+        raise Http404("没有该数据集。")
+    rows = (
+        opendata.notice_rows(community, timezone.localdate())
+        if dataset == "notices"
+        else opendata.project_rows(community)
+    )
+    if fmt == "csv":
+        response = HttpResponse(opendata.as_csv(dataset, rows), content_type="text/csv; charset=utf-8")
+    else:
+        body = json.dumps(opendata.as_json(dataset, community, rows), ensure_ascii=False, indent=1)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{community.code}-{dataset}.{fmt}"'
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@login_required
+@require_GET
+def application_form_pdf(request, pk):
+    from projects.models import Project
+
+    project = get_object_or_404(Project.objects.select_related("community__committee", "category", "fund_year"), pk=pk)
+    verdict = can_view(request.user, project)
+    if not verdict:
+        raise PermissionDenied(verdict.reason)
+    response = HttpResponse(pdf.application_form_pdf(project), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="application-{project.number}.pdf"'
+    return response

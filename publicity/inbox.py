@@ -1,0 +1,104 @@
+"""What publicity puts in a user's inbox (registered in fundadmin.inbox.SOURCES).
+
+- the community Party committee: objections awaiting its answer, notices ending within two working
+  days (the next step waits on them), the annual summary from 1 December until it is posted;
+- the working committee: answered objections awaiting its decision (they hold the project).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+from guardian.shortcuts import get_objects_for_user
+
+from fundadmin.inbox import InboxItem
+from fundadmin.models import Community, FundYear, WorkingCommittee
+from fundadmin.workdays import Deadline, WorkingCalendar
+
+from .annual import annual_due_date
+from .models import Notice, Objection
+
+ENDING_SOON_WORKING_DAYS = 2
+ANNUAL_REMINDER_FROM = (12, 1)
+
+
+def _communities(user, codename: str):
+    return get_objects_for_user(user, f"fundadmin.{codename}", klass=Community, accept_global_perms=False)
+
+
+def _committees(user, codename: str):
+    return get_objects_for_user(user, f"fundadmin.{codename}", klass=WorkingCommittee, accept_global_perms=False)
+
+
+def inbox_items(user, calendar: WorkingCalendar) -> list[InboxItem]:
+    if not user.is_authenticated:
+        return []
+    today = timezone.localdate()
+    items: list[InboxItem] = []
+    acting = list(_communities(user, "act_for_community"))
+    for o in Objection.objects.filter(notice__community__in=acting, state=Objection.State.OPEN).select_related(
+        "notice__community"
+    ):
+        items.append(
+            InboxItem(
+                title=f"对“{o.notice.title}”的异议",
+                action="答复异议",
+                url=reverse("publicity:staff_objections", args=[o.notice.community.code]),
+                community=o.notice.community.name,
+                note="异议办结前项目暂停办理",
+            )
+        )
+    deciding = _committees(user, "manage_execution")
+    for o in Objection.objects.filter(
+        notice__community__committee__in=deciding, state=Objection.State.ANSWERED
+    ).select_related("notice__community"):
+        items.append(
+            InboxItem(
+                title=f"对“{o.notice.title}”的异议（社区已答复）",
+                action="决定异议是否成立",
+                url=reverse("publicity:staff_objections", args=[o.notice.community.code]),
+                community=o.notice.community.name,
+                note="异议办结前项目暂停办理",
+            )
+        )
+    horizon = calendar.add_working_days(today, ENDING_SOON_WORKING_DAYS).date
+    ending = (
+        Notice.objects.current()
+        .filter(community__in=acting, withdrawn_at__isnull=True, posted_on__lte=today)
+        .filter(ends_on__gte=today, ends_on__lte=horizon)
+        .select_related("community")
+    )
+    for n in ending:
+        items.append(
+            InboxItem(
+                title=n.title,
+                action="公示即将期满",
+                url=reverse("publicity:staff_notices", args=[n.community.code]),
+                community=n.community.name,
+                deadline=Deadline(n.ends_on, n.ends_provisional),
+                note="期满且无未办结异议后，方可进行下一步",
+            )
+        )
+    if today >= datetime.date(today.year, *ANNUAL_REMINDER_FROM):
+        published = Notice.objects.current().filter(
+            kind=Notice.Kind.ANNUAL, fund_year__year=today.year, withdrawn_at__isnull=True
+        )
+        due = annual_due_date(today.year)
+        for fy in (
+            FundYear.objects.filter(community__in=acting, year=today.year)
+            .exclude(pk__in=published.values("fund_year_id"))
+            .select_related("community")
+        ):
+            items.append(
+                InboxItem(
+                    title=f"{fy.year}年度经费使用情况公示",
+                    action="核对并发布年度公示",
+                    url=reverse("publicity:annual_review", args=[fy.community.code, fy.year]),
+                    community=fy.community.name,
+                    deadline=Deadline(due, False),
+                    note="12月20日前张贴，公示5个工作日（《细则》第十五条）",
+                )
+            )
+    return items
