@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.urls import reverse
 
@@ -78,6 +79,10 @@ PROJECT_FIELDS = [
 ]
 
 DATASETS = {"notices": NOTICE_FIELDS, "projects": PROJECT_FIELDS}
+
+
+def _money(value) -> str:
+    return str(Decimal(value).quantize(Decimal("0.01")))
 
 
 def _bool(value: bool) -> str:
@@ -162,9 +167,9 @@ def project_rows(community) -> list[dict]:
                 "is_small_group": _bool(p.is_small_group),
                 "status": p.status,
                 "status_label": p.get_status_display(),
-                "budget_total": str(p.budget_sum),
-                "approved_amount": str(p.approved_amount) if p.approved_amount is not None else "",
-                "paid_amount": str(p.settlement.amount) if hasattr(p, "settlement") else "",
+                "budget_total": _money(p.budget_sum),
+                "approved_amount": _money(p.approved_amount) if p.approved_amount is not None else "",
+                "paid_amount": _money(p.settlement.amount) if hasattr(p, "settlement") else "",
                 "first_posted_on": first_posted[p.pk].isoformat(),
                 "url": reverse("publicity:project_public", args=[p.pk]),
             }

@@ -131,7 +131,7 @@ def objection_track(request):
                 "decision",
                 "decided_at",
                 "tracking_code",
-                "notice__pk",
+                "notice__id",
                 "notice__title",
                 "notice__posted_on",
                 "notice__ends_on",
