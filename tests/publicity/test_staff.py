@@ -105,7 +105,7 @@ def test_staff_records_a_need_with_its_channel_and_marks_one_not_adopted(client,
 
 def test_annual_summary_reviewed_then_published(client, people, fund_year, clock):
     clock.to(dt.date(2026, 11, 2))
-    walk(new_project(people, fund_year), people, Status.CLOSED, clock)
+    walk(new_project(people, fund_year), people, Status.APPROVED, clock)
     small = new_project(people, fund_year, title="困难家庭帮扶", is_small_group=True, small_group_justification="特困")
     walk(small, people, Status.PUBLICITY, clock)
     new_project(people, fund_year, title="不公开的草稿")
