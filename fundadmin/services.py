@@ -179,7 +179,7 @@ def fund_year_set_allocation(*, community: Community, year: int, allocation: Dec
 
 def calendar_seed_from_chinesecalendar() -> list[int]:
     """Load every year chinesecalendar knows into the database (also run by a data migration)."""
-    from .calendar_seed import seed_from_chinesecalendar
+    from .seed import seed_from_chinesecalendar
 
     return seed_from_chinesecalendar(CalendarYear, SpecialDay)
 

@@ -44,7 +44,7 @@ class MoneyField(forms.DecimalField):
 
 
 class ProjectForm(forms.ModelForm):
-    fund_year = forms.ModelChoiceField(queryset=FundYear.objects.none(), label="经费年度")
+    fund_year = forms.ModelChoiceField(queryset=FundYear.objects.none(), label="经费年度", empty_label="请选择经费年度")
 
     class Meta:
         model = Project

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from fundadmin.models import User
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 
 class Status(models.TextChoices):
@@ -317,9 +318,12 @@ class Project(ConcurrentTransitionMixin, models.Model):
 
     @property
     def budget_total(self) -> Decimal:
+        # SQLite's SUM drops trailing zeros; amounts are always shown and compared to the cent.
         if hasattr(self, "budget_sum"):
-            return self.budget_sum or ZERO
-        return self.budget_lines.aggregate(total=Sum("amount"))["total"] or ZERO
+            total = self.budget_sum or ZERO
+        else:
+            total = self.budget_lines.aggregate(total=Sum("amount"))["total"] or ZERO
+        return total.quantize(CENT)
 
     @property
     def declaration_complete(self) -> bool:

@@ -88,8 +88,8 @@ def project_create(request):
         .order_by("community__code", "-year")
     )
     needs = Need.objects.filter(community__in=communities)
-    form = forms.ProjectForm(request.POST or None, fund_years=fund_years, needs=needs)
-    lines = forms.BudgetLineFormSet(request.POST or None, prefix="lines")
+    form = forms.ProjectForm(request.POST if request.method == "POST" else None, fund_years=fund_years, needs=needs)
+    lines = forms.BudgetLineFormSet(request.POST if request.method == "POST" else None, prefix="lines")
     if request.method == "POST" and form.is_valid() and lines.is_valid():
         fund_year = form.cleaned_data["fund_year"]
         chosen = [n for n in form.cleaned_data.get("needs", []) if n.community_id == fund_year.community_id]
@@ -122,7 +122,7 @@ def project_edit(request, pk: int):
         messages.error(request, "项目已提交，不能再直接修改；实施中的变更请提出变更申请。")
         return redirect("projects:detail", pk=project.pk)
     needs = Need.objects.filter(community=project.community)
-    form = forms.ProjectForm(request.POST or None, instance=project, needs=needs)
+    form = forms.ProjectForm(request.POST if request.method == "POST" else None, instance=project, needs=needs)
     initial = [
         {
             "item": line.item,
@@ -133,7 +133,7 @@ def project_edit(request, pk: int):
         }
         for line in project.budget_lines.all()
     ]
-    lines = forms.BudgetLineFormSet(request.POST or None, prefix="lines", initial=initial)
+    lines = forms.BudgetLineFormSet(request.POST if request.method == "POST" else None, prefix="lines", initial=initial)
     if request.method == "POST" and form.is_valid() and lines.is_valid():
         try:
             services.project_update(
@@ -200,7 +200,7 @@ def project_act(request, pk: int, action: str):
         messages.error(request, f"项目当前状态为“{project.get_status_display()}”，不能办理此事项。")
         return redirect("projects:detail", pk=project.pk)
     verdict = spec.verdict(project, request.user)
-    form = spec.form(request.POST or None, **spec.form_kwargs(project))
+    form = spec.form(request.POST if request.method == "POST" else None, **spec.form_kwargs(project))
     if request.method == "POST" and verdict and form.is_valid():
         try:
             spec.run(project, request.user, form.cleaned_data)

@@ -23,6 +23,20 @@ def pytest_collection_modifyitems(config, items):
         items[:] = kept
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests (browser, threads) run after a flush that also wiped the reference data
+    the migrations seed; put it back (idempotent, and a no-op when it is there)."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        from fundadmin.models import CalendarYear, SpendingCategory, SpecialDay
+        from fundadmin.seed import seed_categories, seed_from_chinesecalendar
+
+        request.getfixturevalue("transactional_db")
+        seed_categories(SpendingCategory)
+        seed_from_chinesecalendar(CalendarYear, SpecialDay)
+
+
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"

@@ -1,0 +1,144 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import CommunityFactory, FundYearFactory, user_with_role
+
+from audit.models import AuditEvent
+from fundadmin.roles import Role
+from projects.models import Project, Status
+
+from .helpers import Clock, new_project, walk
+
+pytestmark = pytest.mark.django_db
+
+
+def _create_post(fund_year, **extra):
+    data = {
+        "fund_year": fund_year.pk, "title": "敬老餐桌", "category": 1, "description": "为独居老人送餐",
+        "spending_plan": "按月结算", "beneficiaries": "独居老人", "beneficiary_count": "40",
+        "contractor_kind": "organisation", "contractor_name": "某餐饮公司",
+        "decl_not_office": "on", "decl_not_salary": "on", "decl_not_government": "on", "decl_not_funded": "on",
+        "decl_not_property": "on",
+        "lines-TOTAL_FORMS": "2", "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "50",
+        "lines-0-item": "送餐服务", "lines-0-quantity": "１２", "lines-0-unit": "月", "lines-0-unit_price": "1,500.50",
+    }
+    data.update(extra)
+    return data
+
+
+def test_secretary_creates_a_project_with_derived_total(client, people, fund_year):
+    client.force_login(people[Role.COMMUNITY_SECRETARY])
+    response = client.post(reverse("projects:create"), _create_post(fund_year))
+    project = Project.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("projects:detail", args=[project.pk])
+    assert str(project.budget_total) == "18006.00"  # 12 × 1,500.50, full-width digits accepted
+
+
+def test_bad_input_changes_nothing_and_says_why(client, people, fund_year):
+    client.force_login(people[Role.COMMUNITY_SECRETARY])
+    before = AuditEvent.objects.count()
+    response = client.post(reverse("projects:create"), _create_post(fund_year, **{"lines-0-unit_price": "12.345"}))
+    assert response.status_code == 200
+    assert "金额最多两位小数" in response.content.decode()
+    assert not Project.objects.exists() and AuditEvent.objects.count() == before
+
+
+def test_supervisor_cannot_propose(client, people):
+    client.force_login(people[Role.SUPERVISOR])
+    assert client.get(reverse("projects:create")).status_code == 403
+
+
+def test_project_page_shows_actions_and_reasons(client, people, fund_year):
+    project = new_project(people, fund_year)
+    client.force_login(people[Role.COMMUNITY_SECRETARY])
+    page = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert "报请党工委初步同意" in page and "提议" in page
+    client.force_login(people[Role.COMMUNITY_MEMBER])
+    page = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert "暂不能办理" in page and "社区党委书记" in page
+
+
+def test_other_community_gets_404(client, people, fund_year):
+    project = new_project(people, fund_year)
+    stranger = user_with_role(Role.COMMUNITY_SECRETARY, CommunityFactory())
+    client.force_login(stranger)
+    assert client.get(reverse("projects:detail", args=[project.pk])).status_code == 404
+    assert client.post(reverse("projects:act", args=[project.pk, "request_consent"])).status_code == 404
+    assert client.get(reverse("projects:list")).content.decode().count(project.title) == 0
+
+
+def test_action_happy_path_and_wrong_role(client, people, fund_year):
+    project = new_project(people, fund_year)
+    url = reverse("projects:act", args=[project.pk, "request_consent"])
+    client.force_login(people[Role.COMMUNITY_MEMBER])
+    assert client.post(url).status_code == 403
+    assert Project.objects.get(pk=project.pk).status == Status.DRAFT
+    client.force_login(people[Role.COMMUNITY_SECRETARY])
+    assert client.post(url).status_code == 302
+    assert Project.objects.get(pk=project.pk).status == Status.CONSENT_REQUESTED
+
+
+def test_get_on_an_action_changes_nothing(client, people, fund_year):
+    project = new_project(people, fund_year)
+    client.force_login(people[Role.COMMUNITY_SECRETARY])
+    response = client.get(reverse("projects:act", args=[project.pk, "request_consent"]))
+    assert response.status_code == 200 and "确认" in response.content.decode()
+    assert Project.objects.get(pk=project.pk).status == Status.DRAFT
+
+
+def test_document_upload_is_post_only_and_download_checks_scope(client, people, fund_year):
+    from .helpers import pdf
+
+    project = new_project(people, fund_year)
+    client.force_login(people[Role.COMMUNITY_SECRETARY])
+    url = reverse("projects:document_upload", args=[project.pk])
+    assert client.get(url).status_code == 405
+    client.post(url, {"kind": "other", "title": "照片", "file": pdf()})
+    doc = project.documents.get()
+    download = reverse("projects:document", args=[project.pk, doc.pk])
+    assert client.get(download).status_code == 200
+    client.force_login(user_with_role(Role.SUPERVISOR, CommunityFactory()))
+    assert client.get(download).status_code == 404
+
+
+def test_inbox_lists_what_waits_with_deadline(client, people, fund_year, time_machine):
+    clock = Clock(time_machine)
+    project = new_project(people, fund_year)
+    walk(project, people, Status.SUBMITTED, clock)
+    client.force_login(people[Role.COMMITTEE_SECRETARY])
+    page = client.get(reverse("inbox")).content.decode()
+    assert "党工委批准（班子会议）" in page and project.title in page and "期限" in page
+    clock.after(10)
+    page = client.get(reverse("inbox")).content.decode()
+    assert "已超期" in page
+    client.force_login(people[Role.SUPERVISOR])
+    assert project.title not in client.get(reverse("inbox")).content.decode()
+
+
+def test_inbox_marks_provisional_deadlines(client, people, community, time_machine):
+    fund_year = FundYearFactory(community=community, year=2026)
+    from ledger.services import appropriation_record
+
+    appropriation_record(fund_year=fund_year, amount=fund_year.allocation, entry_date=dt.date(2026, 1, 5), by=None)
+    clock = Clock(time_machine, start=dt.date(2026, 12, 21))
+    project = new_project(people, fund_year)
+    walk(project, people, Status.SUBMITTED, clock)  # received 2026-12-28: due 2027-01-04, a guess
+    assert Project.objects.get(pk=project.pk).received_on == dt.date(2026, 12, 28)
+    client.force_login(people[Role.CONSTRUCTION_DIRECTOR])
+    page = client.get(reverse("inbox")).content.decode()
+    assert "（暂定）" in page
+
+
+def test_project_list_filters(client, people, fund_year, time_machine):
+    clock = Clock(time_machine)
+    a = new_project(people, fund_year, title="甲项目")
+    b = new_project(people, fund_year, title="乙项目")
+    walk(b, people, Status.SUBMITTED, clock)
+    client.force_login(people[Role.COMMITTEE_MEMBER])
+    page = client.get(reverse("projects:list"), {"stage": "approval"}).content.decode()
+    assert b.title in page and a.title not in page
+    clock.after(10)
+    page = client.get(reverse("projects:list"), {"overdue": "on"}).content.decode()
+    assert b.title in page and "审批超期" in page
