@@ -27,8 +27,9 @@ class InboxItem:
 
 def _sources():
     from projects.inbox import inbox_items as projects_items
+    from publicity.inbox import inbox_items as publicity_items
 
-    return [projects_items]
+    return [projects_items, publicity_items]
 
 
 def inbox_items(user, calendar: WorkingCalendar | None = None) -> list[InboxItem]:

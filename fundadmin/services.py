@@ -157,10 +157,10 @@ def fund_year_set_allocation(*, community: Community, year: int, allocation: Dec
         before = fund_year.allocation if fund_year else None
         if fund_year is None:
             fund_year = FundYear.objects.create(community=community, year=year, allocation=allocation)
-        elif fund_year.is_closed:
-            raise ValidationError("该年度已结转，不能再修改年度经费。", code="year_closed")
         elif before == allocation:
             return fund_year
+        elif fund_year.is_closed:
+            raise ValidationError("该年度已结转，不能再修改年度经费。", code="year_closed")
         else:
             fund_year.allocation = allocation
             fund_year.save(update_fields=["allocation"])

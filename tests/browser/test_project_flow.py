@@ -4,21 +4,21 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import login
-from tests.factories import user_with_role
-
 from fundadmin.roles import Role
 from ledger.services import appropriation_record
 from projects.models import Project, Status
-
-from tests.factories import FundYearFactory
+from tests.conftest import login
+from tests.factories import FundYearFactory, user_with_role
 from tests.projects.helpers import PDF, Clock
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 USERNAMES = {
-    Role.COMMUNITY_SECRETARY: "shuji", Role.COMMITTEE_MEMBER: "banzi", Role.COMMITTEE_SECRETARY: "dgw_shuji",
-    Role.CONSTRUCTION_DIRECTOR: "jgw_zhuren", Role.FINANCE: "caiwu",
+    Role.COMMUNITY_SECRETARY: "shuji",
+    Role.COMMITTEE_MEMBER: "banzi",
+    Role.COMMITTEE_SECRETARY: "dgw_shuji",
+    Role.CONSTRUCTION_DIRECTOR: "jgw_zhuren",
+    Role.FINANCE: "caiwu",
 }
 
 
@@ -89,14 +89,30 @@ def take_to_closed(page, project, clock, tmp_path, invoice: bool):
     as_user(page, Role.COMMITTEE_MEMBER)
     act(page, project, "初步同意", fill={"#id_comment": "同意提交联席会议讨论"})
     as_user(page, Role.COMMUNITY_SECRETARY)
-    act(page, project, "登记联席会议", fill={
-        "#id_held_on": today(), "#id_attendees": "两委成员7人，居民代表8人", "#id_attendee_count": "15",
-        "#id_votes_for": "13", "#id_votes_against": "1", "#id_votes_abstain": "1", "#id_minutes": "一致同意"})
+    act(
+        page,
+        project,
+        "登记联席会议",
+        fill={
+            "#id_held_on": today(),
+            "#id_attendees": "两委成员7人，居民代表8人",
+            "#id_attendee_count": "15",
+            "#id_votes_for": "13",
+            "#id_votes_against": "1",
+            "#id_votes_abstain": "1",
+            "#id_minutes": "一致同意",
+        },
+    )
     assert "方案公示中" in page.content()
     clock.after(7)
     act(page, project, "公示期满无异议，报送党工委审批")
     as_user(page, Role.COMMITTEE_SECRETARY)
-    act(page, project, "党工委批准（班子会议）", fill={"#id_meeting_date": today(), "#id_meeting_attendees": "班子成员5人"})
+    act(
+        page,
+        project,
+        "党工委批准（班子会议）",
+        fill={"#id_meeting_date": today(), "#id_meeting_attendees": "班子成员5人"},
+    )
     as_user(page, Role.CONSTRUCTION_DIRECTOR)
     act(page, project, "建管委批准")
     as_user(page, Role.COMMITTEE_SECRETARY)
@@ -105,31 +121,63 @@ def take_to_closed(page, project, clock, tmp_path, invoice: bool):
     act(page, project, "开始实施")
     act(page, project, "项目完成，申请验收")
     as_user(page, Role.COMMITTEE_MEMBER)
-    act(page, project, "登记验收结果", fill={
-        "#id_inspected_on": today(), "#id_inspectors": "党工委、居民代表", "#id_respondents": "30", "#id_satisfied": "29"},
-        select={"#id_quality_grade": "good"}, check=["#id_passed_0"])
+    act(
+        page,
+        project,
+        "登记验收结果",
+        fill={
+            "#id_inspected_on": today(),
+            "#id_inspectors": "党工委、居民代表",
+            "#id_respondents": "30",
+            "#id_satisfied": "29",
+        },
+        select={"#id_quality_grade": "good"},
+        check=["#id_passed_0"],
+    )
     if invoice:
         as_user(page, Role.COMMUNITY_SECRETARY)
         upload(page, project, "invoice", tmp_path)
-        act(page, project, "登记发票，提交会签", fill={
-            "#id_number": "04400123", "#id_issued_on": today(), "#id_amount": "4800.00", "#id_issuer": "某家政公司"})
+        act(
+            page,
+            project,
+            "登记发票，提交会签",
+            fill={
+                "#id_number": "04400123",
+                "#id_issued_on": today(),
+                "#id_amount": "4800.00",
+                "#id_issuer": "某家政公司",
+            },
+        )
         act(page, project, "社区党委书记签字")
         as_user(page, Role.CONSTRUCTION_DIRECTOR)
         act(page, project, "建管委主任签字")
         as_user(page, Role.COMMITTEE_SECRETARY)
         act(page, project, "党工委书记签字")
         as_user(page, Role.FINANCE)
-        act(page, project, "与承办方结算", fill={
-            "#id_amount": "4800.00", "#id_paid_on": today(), "#id_reference": "ZZ20261109", "#id_payee": "某家政公司"},
-            select={"#id_method": "transfer"})
+        act(
+            page,
+            project,
+            "与承办方结算",
+            fill={
+                "#id_amount": "4800.00",
+                "#id_paid_on": today(),
+                "#id_reference": "ZZ20261109",
+                "#id_payee": "某家政公司",
+            },
+            select={"#id_method": "transfer"},
+        )
     else:
         as_user(page, Role.COMMUNITY_SECRETARY)
         for kind in ("payment_decision", "signed_proof", "payee_signature"):
             upload(page, project, kind, tmp_path)
         as_user(page, Role.FINANCE)
-        act(page, project, "凭领款人签字结算（无发票）", fill={
-            "#id_amount": "4800.00", "#id_paid_on": today(), "#id_reference": "XJ001", "#id_payee": "王阿姨"},
-            select={"#id_method": "cash"})
+        act(
+            page,
+            project,
+            "凭领款人签字结算（无发票）",
+            fill={"#id_amount": "4800.00", "#id_paid_on": today(), "#id_reference": "XJ001", "#id_payee": "王阿姨"},
+            select={"#id_method": "cash"},
+        )
     as_user(page, Role.COMMUNITY_SECRETARY)
     act(page, project, "张贴完成情况公示")
     clock.after(7)
@@ -146,7 +194,7 @@ def label_of(role):
 
 
 def test_invoice_project_in_the_browser(page, cast, time_machine, tmp_path):
-    users, fund_year = cast
+    _, fund_year = cast
     clock = Clock(time_machine, start=dt.date(2026, 11, 2))
     project = propose(page, fund_year, "独居老人上门服务", "organisation", "某家政公司")
     take_to_closed(page, project, clock, tmp_path, invoice=True)
@@ -154,7 +202,7 @@ def test_invoice_project_in_the_browser(page, cast, time_machine, tmp_path):
 
 
 def test_no_invoice_project_in_the_browser(page, cast, time_machine, tmp_path):
-    users, fund_year = cast
+    _, fund_year = cast
     clock = Clock(time_machine, start=dt.date(2026, 11, 2))
     project = propose(page, fund_year, "困难家庭临时救助", "aid", "王阿姨")
     take_to_closed(page, project, clock, tmp_path, invoice=False)

@@ -3,11 +3,10 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from tests.factories import CommunityFactory, FundYearFactory, user_with_role
-
 from audit.models import AuditEvent
 from fundadmin.roles import Role
 from projects.models import Project, Status
+from tests.factories import CommunityFactory, FundYearFactory, user_with_role
 
 from .helpers import Clock, new_project, walk
 
@@ -16,13 +15,28 @@ pytestmark = pytest.mark.django_db
 
 def _create_post(fund_year, **extra):
     data = {
-        "fund_year": fund_year.pk, "title": "敬老餐桌", "category": 1, "description": "为独居老人送餐",
-        "spending_plan": "按月结算", "beneficiaries": "独居老人", "beneficiary_count": "40",
-        "contractor_kind": "organisation", "contractor_name": "某餐饮公司",
-        "decl_not_office": "on", "decl_not_salary": "on", "decl_not_government": "on", "decl_not_funded": "on",
+        "fund_year": fund_year.pk,
+        "title": "敬老餐桌",
+        "category": 1,
+        "description": "为独居老人送餐",
+        "spending_plan": "按月结算",
+        "beneficiaries": "独居老人",
+        "beneficiary_count": "40",
+        "contractor_kind": "organisation",
+        "contractor_name": "某餐饮公司",
+        "decl_not_office": "on",
+        "decl_not_salary": "on",
+        "decl_not_government": "on",
+        "decl_not_funded": "on",
         "decl_not_property": "on",
-        "lines-TOTAL_FORMS": "2", "lines-INITIAL_FORMS": "0", "lines-MIN_NUM_FORMS": "0", "lines-MAX_NUM_FORMS": "50",
-        "lines-0-item": "送餐服务", "lines-0-quantity": "１２", "lines-0-unit": "月", "lines-0-unit_price": "1,500.50",
+        "lines-TOTAL_FORMS": "2",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "50",
+        "lines-0-item": "送餐服务",
+        "lines-0-quantity": "１２",
+        "lines-0-unit": "月",
+        "lines-0-unit_price": "1,500.50",
     }
     data.update(extra)
     return data

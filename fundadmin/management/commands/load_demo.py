@@ -1,8 +1,10 @@
+import datetime
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from fundadmin.demo import core
+from fundadmin.demo import at, core, extensions
 from fundadmin.demo.core import DEFAULT_DEMO_PASSWORD
 
 
@@ -13,8 +15,9 @@ class Command(BaseCommand):
         if settings.ENVIRONMENT == "production":
             raise CommandError("load_demo 不能在生产环境运行（DJANGO_SETTINGS_MODULE=fundadmin.settings.production）。")
         with transaction.atomic():
-            logins = core.load()
-            for extend in _extensions():
+            with at(datetime.date(2025, 1, 2)):
+                logins = core.load()
+            for extend in extensions():
                 extend()
         password = core.demo_password()
         shown = password if password == DEFAULT_DEMO_PASSWORD else "（DEMO_PASSWORD 环境变量的值）"
@@ -22,10 +25,3 @@ class Command(BaseCommand):
         width = max(len(login.username) for login in logins)
         for login in logins:
             self.stdout.write(f"  {login.username.ljust(width)}  {login.name}  {login.role} · {login.scope}")
-
-
-def _extensions():
-    """Later layers of the demo (projects, ledger, notices, trail), in dependency order."""
-    from fundadmin.demo import EXTENSIONS
-
-    return EXTENSIONS
