@@ -13,9 +13,7 @@ from fundadmin.workdays import WorkingCalendar
 
 from .actions import ACTIONS, offered_actions
 from .models import Project, Status
-from .selectors import approval_deadline
-
-APPROVAL_STATES = (Status.SUBMITTED, Status.COMMITTEE_APPROVED, Status.CONSTRUCTION_APPROVED)
+from .selectors import APPROVAL_STATES, approval_deadline
 
 
 def _codename(spec) -> str | None:

@@ -121,6 +121,7 @@ def visible_projects(user) -> QuerySet[Project]:
 
 
 APPROVAL_DAYS = 5  # Art. 11: the leadership meeting within 5 working days of receiving the form
+APPROVAL_STATES = (Status.SUBMITTED, Status.COMMITTEE_APPROVED, Status.CONSTRUCTION_APPROVED)
 
 
 def approval_deadline(project: Project, calendar=None):
@@ -134,8 +135,4 @@ def approval_deadline(project: Project, calendar=None):
 
 def approval_overdue(project: Project, today, calendar=None) -> bool:
     deadline = approval_deadline(project, calendar)
-    return (
-        deadline is not None
-        and project.status in (Status.SUBMITTED, Status.COMMITTEE_APPROVED, Status.CONSTRUCTION_APPROVED)
-        and today > deadline.date
-    )
+    return deadline is not None and project.status in APPROVAL_STATES and today > deadline.date

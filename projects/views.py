@@ -18,7 +18,14 @@ from publicity.models import Need, Notice
 from . import forms, services
 from .actions import ACTIONS_BY_NAME, offered_actions
 from .models import STAGES, ChangeRequest, Document, Project, Status
-from .selectors import approval_deadline, approval_overdue, small_group_usage, stepper, visible_projects
+from .selectors import (
+    APPROVAL_STATES,
+    approval_deadline,
+    approval_overdue,
+    small_group_usage,
+    stepper,
+    visible_projects,
+)
 
 
 def _visible_project(request, pk: int) -> Project:
@@ -178,7 +185,7 @@ def project_detail(request, pk: int):
         "invoice": getattr(project, "invoice", None),
         "settlement": getattr(project, "settlement", None),
         "timeline": AuditEvent.objects.filter(project_id=project.pk).order_by("seq"),
-        "approval_deadline": approval_deadline(project, calendar),
+        "approval_deadline": approval_deadline(project, calendar) if project.status in APPROVAL_STATES else None,
         "approval_overdue": approval_overdue(project, today, calendar),
         "small_group": small_group_usage(project.fund_year, exclude=project) if project.is_small_group else None,
         "document_form": forms.DocumentForm(),

@@ -29,7 +29,7 @@ def _reference_data(request):
     the migrations seed; put it back (idempotent, and a no-op when it is there)."""
     marker = request.node.get_closest_marker("django_db")
     if marker is not None and marker.kwargs.get("transaction"):
-        from fundadmin.models import CalendarYear, SpendingCategory, SpecialDay
+        from fundadmin.models import CalendarYear, SpecialDay, SpendingCategory
         from fundadmin.seed import seed_categories, seed_from_chinesecalendar
 
         request.getfixturevalue("transactional_db")

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from fundadmin.models import SpendingCategory
 from fundadmin.roles import Role
 from projects import services
-from projects.models import ContractorKind, Document, Project, Review, Status
+from projects.models import ContractorKind, Project, Status
 from projects.services import LineInput
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -72,130 +72,20 @@ def new_project(people, fund_year, **overrides):
 
 
 def walk(project, people, until, clock=None):
-    """Take ``project`` through the process until it reaches ``until`` (a Status)."""
-    p = people
-    sec, member, csec = p[Role.COMMUNITY_SECRETARY], p[Role.COMMITTEE_MEMBER], p[Role.COMMITTEE_SECRETARY]
-    director, finance = p[Role.CONSTRUCTION_DIRECTOR], p[Role.FINANCE]
+    """Take ``project`` through the process (projects.scenario) until it reaches ``until``;
+    with a ``clock``, wait out each notice period as the real process must."""
+    from fundadmin.workdays import WorkingCalendar
+    from projects import scenario
 
-    def at(status):
-        project.refresh_from_db()
-        return project.status == until or (project.status == status and status == until)
-
-    steps = [
-        (Status.DRAFT, lambda: services.project_request_consent(project=project, by=sec)),
-        (Status.CONSENT_REQUESTED, lambda: services.project_consent(project=project, by=member, comment="同意")),
-        (
-            Status.CONSENTED,
-            lambda: services.meeting_record(
-                project=project,
-                by=sec,
-                held_on=_today(),
-                attendees="两委委员、居民代表",
-                attendee_count=15,
-                votes_for=12,
-                votes_against=2,
-                votes_abstain=1,
-                minutes="同意实施",
-            ),
-        ),
-        (
-            Status.PUBLICITY,
-            lambda: (clock.after(7) if clock else None, services.project_submit_for_approval(project=project, by=sec)),
-        ),
-        (
-            Status.SUBMITTED,
-            lambda: services.project_approve(
-                project=project,
-                by=csec,
-                body=Review.Kind.COMMITTEE,
-                meeting_date=_today(),
-                meeting_attendees="党工委班子成员5人",
-            ),
-        ),
-        (
-            Status.COMMITTEE_APPROVED,
-            lambda: services.project_approve(project=project, by=director, body=Review.Kind.CONSTRUCTION),
-        ),
-        (
-            Status.APPROVED,
-            lambda: (
-                services.followup_assign(project=project, by=csec, person=member),
-                services.project_start_execution(project=project, by=sec),
-            ),
-        ),
-        (Status.EXECUTING, lambda: services.project_request_inspection(project=project, by=sec)),
-        (
-            Status.INSPECTION,
-            lambda: services.inspection_record(
-                project=project,
-                by=member,
-                inspected_on=_today(),
-                inspectors="党工委、居民代表",
-                quality_grade="good",
-                quality_notes="",
-                respondents=30,
-                satisfied=28,
-                passed=True,
-            ),
-        ),
-        (Status.ACCEPTED, lambda: _pay(project, p)),
-        (Status.INVOICE_SIGNING_1, lambda: services.invoice_sign(project=project, by=sec)),
-        (Status.INVOICE_SIGNING_2, lambda: services.invoice_sign(project=project, by=director)),
-        (Status.INVOICE_SIGNING_3, lambda: services.invoice_sign(project=project, by=csec)),
-        (
-            Status.SIGNED,
-            lambda: services.settlement_record(
-                project=project,
-                by=finance,
-                amount=project.invoice.amount,
-                paid_on=_today(),
-                method="transfer",
-                reference="ZZ-001",
-                payee=project.contractor_name,
-            ),
-        ),
-        (Status.PAID, lambda: services.project_start_completion_notice(project=project, by=sec)),
-        (
-            Status.COMPLETION_NOTICE,
-            lambda: (clock.after(7) if clock else None, services.project_close(project=project, by=sec)),
-        ),
-    ]
-    for status, step in steps:
-        project.refresh_from_db()
-        if project.status == until:
-            return project
-        if project.status == status:
-            step()
+    calendar = WorkingCalendar()
     project.refresh_from_db()
-    assert project.status == until, f"stopped at {project.status}, wanted {until}"
+    while project.status != until:
+        step = scenario.STEPS.get(Status(project.status))
+        assert step is not None, f"stopped at {project.status}, wanted {until}"
+        scenario.take_step(project, people)
+        if clock is not None and project.status != until:
+            clock.to(scenario.next_day(clock.day, step, calendar))
     return project
-
-
-def _pay(project, people):
-    sec, finance = people[Role.COMMUNITY_SECRETARY], people[Role.FINANCE]
-    project.refresh_from_db()
-    if project.pays_by_invoice:
-        services.document_upload(project=project, by=sec, kind=Document.Kind.INVOICE, upload=pdf("invoice.pdf"))
-        services.invoice_submit(
-            project=project,
-            by=sec,
-            number="No.12345678",
-            issued_on=_today(),
-            amount=project.approved_amount,
-            issuer=project.contractor_name,
-        )
-    else:
-        for kind in (Document.Kind.PAYMENT_DECISION, Document.Kind.SIGNED_PROOF, Document.Kind.PAYEE_SIGNATURE):
-            services.document_upload(project=project, by=sec, kind=kind, upload=pdf())
-        services.settlement_record(
-            project=project,
-            by=finance,
-            amount=project.approved_amount,
-            paid_on=_today(),
-            method="cash",
-            reference="XJ-001",
-            payee=project.contractor_name,
-        )
 
 
 def _today():

@@ -138,8 +138,8 @@ def test_inbox_marks_provisional_deadlines(client, people, community, time_machi
     appropriation_record(fund_year=fund_year, amount=fund_year.allocation, entry_date=dt.date(2026, 1, 5), by=None)
     clock = Clock(time_machine, start=dt.date(2026, 12, 21))
     project = new_project(people, fund_year)
-    walk(project, people, Status.SUBMITTED, clock)  # received 2026-12-28: due 2027-01-04, a guess
-    assert Project.objects.get(pk=project.pk).received_on == dt.date(2026, 12, 28)
+    walk(project, people, Status.SUBMITTED, clock)  # received 2026-12-29: due in 2027, a guess
+    assert Project.objects.get(pk=project.pk).received_on == dt.date(2026, 12, 29)
     client.force_login(people[Role.CONSTRUCTION_DIRECTOR])
     page = client.get(reverse("inbox")).content.decode()
     assert "（暂定）" in page
