@@ -177,13 +177,6 @@ def fund_year_set_allocation(*, community: Community, year: int, allocation: Dec
 # -- the working-day calendar ----------------------------------------------------------------------
 
 
-def calendar_seed_from_chinesecalendar() -> list[int]:
-    """Load every year chinesecalendar knows into the database (also run by a data migration)."""
-    from .seed import seed_from_chinesecalendar
-
-    return seed_from_chinesecalendar(CalendarYear, SpecialDay)
-
-
 CSV_KINDS = {
     "holiday": SpecialDay.Kind.HOLIDAY,
     "休": SpecialDay.Kind.HOLIDAY,

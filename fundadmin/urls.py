@@ -13,5 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("projects/", include("projects.urls")),
     path("ledger/", include("ledger.urls")),
+    path("supervision/", include("supervision.urls")),
+    path("audit/", include("audit.urls")),
     path("", include("publicity.urls")),
 ]

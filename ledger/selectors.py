@@ -139,9 +139,10 @@ def fund_balances_many(fund_years: list[FundYear]) -> dict[int, FundBalances]:
     return result
 
 
-def _small_group_amounts(fund_year_ids: list[int]) -> dict[int, Decimal]:
+def small_group_amounts(fund_year_ids: list[int], *, exclude_project_id: int | None = None) -> dict[int, Decimal]:
     """Art. 7(2): per year, the approved amount (or, before approval, the budget total) of the
-    small-group projects that count against the cap. One query."""
+    small-group projects that count against the cap — the one place this sum is computed. One
+    query. ``exclude_project_id`` leaves out the project being checked against the cap."""
     from projects.models import BudgetLine, Project
 
     budget = (
@@ -154,6 +155,7 @@ def _small_group_amounts(fund_year_ids: list[int]) -> dict[int, Decimal]:
     rows = (
         Project.objects.filter(fund_year__in=fund_year_ids)
         .small_group_counted()
+        .exclude(pk=exclude_project_id)
         .annotate(amount=Coalesce(F("approved_amount"), Subquery(budget), output_field=DecimalField(**MONEY)))
         .values_list("fund_year", "amount")
     )
@@ -173,6 +175,10 @@ class SmallGroupShare:
         return self.used <= self.cap
 
     @property
+    def headroom(self) -> Decimal:
+        return self.cap - self.used
+
+    @property
     def percent_of_fund(self) -> Decimal | None:
         """The share of the year's fund, in percent (the cap is 20)."""
         fund = self.cap / SMALL_GROUP_CAP_RATE if self.cap else ZERO
@@ -185,7 +191,7 @@ def small_group_cap(balances: FundBalances) -> Decimal:
 
 def small_group_share(fund_year: FundYear, balances: FundBalances | None = None) -> SmallGroupShare:
     balances = balances or fund_balances(fund_year)
-    return SmallGroupShare(used=_small_group_amounts([fund_year.pk])[fund_year.pk], cap=small_group_cap(balances))
+    return SmallGroupShare(used=small_group_amounts([fund_year.pk])[fund_year.pk], cap=small_group_cap(balances))
 
 
 @dataclass(frozen=True)
@@ -216,7 +222,7 @@ def committee_summary(*, committee: WorkingCommittee, year: int) -> CommitteeSum
     communities = list(Community.objects.filter(committee=committee).order_by("code"))
     fund_years = {fy.community_id: fy for fy in FundYear.objects.filter(community__committee=committee, year=year)}
     balances = fund_balances_many(list(fund_years.values()))
-    small = _small_group_amounts([fy.pk for fy in fund_years.values()])
+    small = small_group_amounts([fy.pk for fy in fund_years.values()])
     rows = []
     for community in communities:
         fy = fund_years.get(community.pk)

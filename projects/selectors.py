@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Case, DecimalField, F, QuerySet, Sum, When
@@ -15,7 +14,6 @@ from fundadmin.permissions import Verdict
 from .models import STAGE_INDEX, STAGES, Project, Status
 
 ZERO = Decimal("0.00")
-SMALL_GROUP_CAP = Decimal("0.20")  # Art. 7(2)
 
 
 def with_current_amount(qs: QuerySet[Project]) -> QuerySet[Project]:
@@ -33,37 +31,13 @@ def with_current_amount(qs: QuerySet[Project]) -> QuerySet[Project]:
     )
 
 
-@dataclass(frozen=True)
-class SmallGroupUsage:
-    used: Decimal  # other small-group projects counted against the cap
-    cap: Decimal  # 20% of the year's total fund
+def small_group_usage(fund_year: FundYear, *, exclude: Project | None = None):
+    """The 20% cap of Art. 7(2) for one fund year, without ``exclude`` (the project being checked).
+    Computed by the ledger, the one source of the year's money."""
+    from ledger.selectors import SmallGroupShare, fund_balances, small_group_amounts, small_group_cap
 
-    @property
-    def headroom(self) -> Decimal:
-        return self.cap - self.used
-
-
-def small_group_usage(fund_year: FundYear, *, exclude: Project | None = None) -> SmallGroupUsage:
-    """Small-group projects of the year may together use at most 20% of allocation + carry-over."""
-    from ledger.selectors import fund_balances
-
-    qs = Project.objects.for_fund_year(fund_year).small_group_counted()
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
-    used = sum((p.amount_now for p in with_current_amount(qs)), ZERO)
-    cap = (fund_balances(fund_year).fund * SMALL_GROUP_CAP).quantize(Decimal("0.01"))
-    return SmallGroupUsage(used=used, cap=cap)
-
-
-def transitions_from_here(project: Project) -> list[Transition]:
-    return [t for t in project.get_all_status_transitions() if t.source in (project.status, "*")]
-
-
-@dataclass(frozen=True)
-class Action:
-    name: str
-    label: str
-    verdict: Verdict
+    used = small_group_amounts([fund_year.pk], exclude_project_id=exclude.pk if exclude else None)[fund_year.pk]
+    return SmallGroupShare(used=used, cap=small_group_cap(fund_balances(fund_year)))
 
 
 def explain(project: Project, transition: Transition, user) -> Verdict:
@@ -86,17 +60,6 @@ def _condition_message(project: Project, condition) -> str:
     if condition.__name__ == "completion_notice_cleared":
         return completion_notice_clearance(project).reason
     return getattr(condition, "message", "条件尚不满足。")
-
-
-def actions_for(project: Project, user) -> list[Action]:
-    """Every step that leads on from the project's current state, each with this user's verdict.
-    Internal transitions (driven by another record, e.g. an objection decision) are left out."""
-    actions = []
-    for t in transitions_from_here(project):
-        label = t.custom.get("label")
-        if label:
-            actions.append(Action(t.name, label, explain(project, t, user)))
-    return actions
 
 
 def stepper(project: Project) -> list[tuple[str, str]]:

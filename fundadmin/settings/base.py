@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "projects",
     "ledger",
     "publicity",
+    "supervision",
 ]
 
 MIDDLEWARE = [

@@ -73,7 +73,8 @@ def new_project(people, fund_year, **overrides):
 
 def walk(project, people, until, clock=None):
     """Take ``project`` through the process (projects.scenario) until it reaches ``until``;
-    with a ``clock``, wait out each notice period as the real process must."""
+    with a ``clock``, wait out each notice period as the real process must (other steps happen
+    the same day)."""
     from fundadmin.workdays import WorkingCalendar
     from projects import scenario
 
@@ -83,7 +84,7 @@ def walk(project, people, until, clock=None):
         step = scenario.STEPS.get(Status(project.status))
         assert step is not None, f"stopped at {project.status}, wanted {until}"
         scenario.take_step(project, people)
-        if clock is not None and project.status != until:
+        if clock is not None and step.wait_working_days and project.status != until:
             clock.to(scenario.next_day(clock.day, step, calendar))
     return project
 

@@ -220,7 +220,7 @@ def test_art11_both_bodies_must_approve_in_either_order(people, fund_year, time_
         project=project,
         by=people[Role.COMMITTEE_SECRETARY],
         body=Review.Kind.COMMITTEE,
-        meeting_date=dt.date(2026, 11, 9),
+        meeting_date=clock.day,
         meeting_attendees="班子成员",
     )
     project.refresh_from_db()
@@ -261,7 +261,7 @@ def test_proposer_never_approves_own_project(community, fund_year, people, time_
             project=project,
             by=both,
             body=Review.Kind.COMMITTEE,
-            meeting_date=dt.date(2026, 11, 9),
+            meeting_date=clock.day,
             meeting_attendees="x",
         )
 
@@ -320,12 +320,8 @@ def test_art12_only_the_followup_person_records_progress(people, fund_year, time
     project = new_project(people, fund_year)
     walk(project, people, Status.EXECUTING, clock)
     with pytest.raises(PermissionDenied):
-        services.progress_record(
-            project=project, by=people[Role.COMMITTEE_SECRETARY], noted_on=dt.date(2026, 11, 9), note="x"
-        )
-    services.progress_record(
-        project=project, by=people[Role.COMMITTEE_MEMBER], noted_on=dt.date(2026, 11, 9), note="灯具已到货"
-    )
+        services.progress_record(project=project, by=people[Role.COMMITTEE_SECRETARY], noted_on=clock.day, note="x")
+    services.progress_record(project=project, by=people[Role.COMMITTEE_MEMBER], noted_on=clock.day, note="灯具已到货")
     assert project.progress_notes.count() == 1
 
 
@@ -336,7 +332,7 @@ def test_art12_failed_inspection_sends_back_to_execution(people, fund_year, time
     services.inspection_record(
         project=project,
         by=people[Role.COMMITTEE_MEMBER],
-        inspected_on=dt.date(2026, 11, 9),
+        inspected_on=clock.day,
         inspectors="x",
         quality_grade="fail",
         quality_notes="",
@@ -383,7 +379,7 @@ def test_art13_invoice_cannot_exceed_approved_amount(people, fund_year, time_mac
     services.document_upload(project=project, by=sec, kind=Document.Kind.INVOICE, upload=pdf())
     with pytest.raises(ValidationError, match="超过批准金额"):
         services.invoice_submit(
-            project=project, by=sec, number="1", issued_on=dt.date(2026, 11, 9), amount=Decimal("6000.01"), issuer="x"
+            project=project, by=sec, number="1", issued_on=clock.day, amount=Decimal("6000.01"), issuer="x"
         )
 
 
@@ -398,7 +394,7 @@ def test_art13_no_invoice_path_needs_its_three_vouchers(people, fund_year, time_
             project=project,
             by=people[Role.FINANCE],
             amount=Decimal("6000.00"),
-            paid_on=dt.date(2026, 11, 9),
+            paid_on=clock.day,
             method="cash",
             reference="1",
             payee="李师傅",

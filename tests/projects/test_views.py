@@ -136,10 +136,10 @@ def test_inbox_marks_provisional_deadlines(client, people, community, time_machi
     from ledger.services import appropriation_record
 
     appropriation_record(fund_year=fund_year, amount=fund_year.allocation, entry_date=dt.date(2026, 1, 5), by=None)
-    clock = Clock(time_machine, start=dt.date(2026, 12, 21))
+    clock = Clock(time_machine, start=dt.date(2026, 12, 21))  # posted Monday, ends Thursday 24th
     project = new_project(people, fund_year)
-    walk(project, people, Status.SUBMITTED, clock)  # received 2026-12-29: due in 2027, a guess
-    assert Project.objects.get(pk=project.pk).received_on == dt.date(2026, 12, 29)
+    walk(project, people, Status.SUBMITTED, clock)  # received 2026-12-25: due in 2027, a guess
+    assert Project.objects.get(pk=project.pk).received_on == dt.date(2026, 12, 25)
     client.force_login(people[Role.CONSTRUCTION_DIRECTOR])
     page = client.get(reverse("inbox")).content.decode()
     assert "（暂定）" in page
