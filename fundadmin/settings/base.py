@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "guardian",
     "axes",
+    "django_fsm",  # for manage.py graph_transitions
     "fundadmin",
     "audit",
     "projects",
