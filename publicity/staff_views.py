@@ -92,15 +92,18 @@ def notices(request, code):
     )
 
 
-def _notice(pk: int) -> Notice:
-    return get_object_or_404(Notice.objects.select_related("community__committee", "project"), pk=pk)
+def _notice(pk: int, user) -> Notice:
+    # Refuse another community's staff before anything else, so an invalid form cannot tell them
+    # more than a 403 would.
+    notice = get_object_or_404(Notice.objects.select_related("community__committee", "project"), pk=pk)
+    _readable(user, notice)
+    return notice
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def notice_correct(request, pk):
-    notice = _notice(pk)
-    _readable(request.user, notice)
+    notice = _notice(pk, request.user)
     form = CorrectionForm(request.POST or None, notice=notice)
     if request.method == "POST" and form.is_valid():
         try:
@@ -127,7 +130,7 @@ def notice_correct(request, pk):
 @login_required
 @require_POST
 def notice_withdraw(request, pk):
-    notice = _notice(pk)
+    notice = _notice(pk, request.user)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
@@ -144,7 +147,7 @@ def notice_withdraw(request, pk):
 @login_required
 @require_POST
 def notice_repost(request, pk):
-    notice = _notice(pk)
+    notice = _notice(pk, request.user)
     return _done(
         request,
         lambda: services.notice_repost(notice=notice, by=request.user),
@@ -157,7 +160,7 @@ def notice_repost(request, pk):
 @login_required
 @require_POST
 def notice_photo_upload(request, pk):
-    notice = _notice(pk)
+    notice = _notice(pk, request.user)
     form = PhotoForm(request.POST, request.FILES)
     if not form.is_valid():
         _form_errors(request, form)
@@ -197,14 +200,16 @@ def objections(request, code):
     )
 
 
-def _objection(pk: int) -> Objection:
-    return get_object_or_404(Objection.objects.select_related("notice__community__committee"), pk=pk)
+def _objection(pk: int, user) -> Objection:
+    objection = get_object_or_404(Objection.objects.select_related("notice__community__committee"), pk=pk)
+    _readable(user, objection.notice)
+    return objection
 
 
 @login_required
 @require_POST
 def objection_answer(request, pk):
-    objection = _objection(pk)
+    objection = _objection(pk, request.user)
     code = objection.notice.community.code
     form = AnswerForm(request.POST)
     if not form.is_valid():
@@ -222,7 +227,7 @@ def objection_answer(request, pk):
 @login_required
 @require_POST
 def objection_decide(request, pk):
-    objection = _objection(pk)
+    objection = _objection(pk, request.user)
     code = objection.notice.community.code
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -293,7 +298,8 @@ def need_record(request, code):
 @login_required
 @require_POST
 def need_not_adopted(request, pk):
-    need = get_object_or_404(Need.objects.select_related("community"), pk=pk)
+    need = get_object_or_404(Need.objects.select_related("community__committee"), pk=pk)
+    _readable(request.user, need)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)

@@ -1,0 +1,224 @@
+"""Access guard: every URL pattern is introspected from the resolver. Anonymous visitors reach
+only the public pages listed below; for every pattern that names an object, people of another
+committee and of a sibling community are refused (403/404). A new URL whose arguments this file
+cannot build fails the test, so a private page cannot be added without deciding who may see it."""
+
+from __future__ import annotations
+
+import re
+
+from django.apps import apps
+from django.conf import settings
+from django.shortcuts import resolve_url
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from fundadmin.roles import ROLE_SCOPE, Role, ScopeLevel
+from projects.actions import ACTIONS
+from tests.factories import CommunityFactory, user_with_role
+
+# The public site (SPEC.md: residents read notices and raise objections with no login).
+PUBLIC = {
+    "login",
+    "publicity:index",
+    "publicity:community_board",
+    "publicity:need_list",
+    "publicity:need_submit",
+    "publicity:annual_list",
+    "publicity:open_data",
+    "publicity:open_data_schema",
+    "publicity:notice_detail",
+    "publicity:notice_pdf",
+    "publicity:notice_photo",
+    "publicity:objection_submit",
+    "publicity:objection_track",
+    "publicity:project_public",
+}
+# Django admin's own sign-in pages; every other admin page redirects to them.
+ADMIN_AUTH = {"admin:login", "admin:logout"}
+REFUSED = {403, 404}
+
+
+def patterns(resolver=None, prefix="", namespace=""):
+    """(name, route, converter kwargs) for every URL pattern, namespaces included."""
+    resolver = resolver or get_resolver()
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from patterns(p, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            keys = list(p.pattern.regex.groupindex)
+            yield f"{namespace}{p.name}" if p.name else None, prefix + str(p.pattern), keys
+
+
+def supervision_objects(world) -> dict:
+    if not apps.is_installed("supervision"):
+        return {}
+    from supervision import services
+    from supervision.models import Opinion
+
+    a = world.a
+    opinion = services.opinion_record(
+        community=a.community,
+        by=a.people[Role.SUPERVISOR],
+        subject=Opinion.Subject.PROJECT,
+        addressed_to=Opinion.Addressee.COMMUNITY,
+        text="请补充验收照片",
+        project=a.projects["closed"],
+    )
+    report = services.annual_report_submit(
+        fund_year=a.fund_year, by=a.people[Role.COMMUNITY_SECRETARY], narrative="全年工作总结"
+    )
+    return {"opinion": opinion.pk, "report": report.pk}
+
+
+def url_kwargs(name: str, keys: list[str], world, extra: dict) -> dict:
+    """Arguments naming community A's objects, by URL name and argument name."""
+    a = world.a
+    project = a.projects["closed"]
+    pk_by_name = {
+        "ledger:entry_reverse": world.entry.pk,
+        "publicity:objection_submit": world.notice.pk,
+        "publicity:objection_answer": world.objection.pk,
+        "publicity:objection_decide": world.objection.pk,
+        "publicity:need_not_adopted": world.need.pk,
+        "publicity:project_public": project.pk,
+        "publicity:application_form_pdf": project.pk,
+        "supervision:opinion_detail": extra.get("opinion"),
+        "supervision:opinion_answer": extra.get("opinion"),
+        "supervision:report_detail": extra.get("report"),
+        "supervision:report_evaluate": extra.get("report"),
+        "supervision:dossier_pdf": project.pk,
+        "supervision:dossier_zip": project.pk,
+    }
+    out = {}
+    for key in keys:
+        if key == "pk":
+            if name.startswith("projects:"):
+                value = project.pk
+            elif name.startswith("publicity:notice"):
+                value = world.notice.pk
+            else:
+                value = pk_by_name.get(name)
+        elif key == "doc_pk":
+            value = world.document.pk
+        elif key == "action":
+            value = ACTIONS[0].name
+        elif key == "code":
+            value = a.community.committee.code if "committee/" in resolve_hint(name) else a.community.code
+        elif key == "community":
+            value = a.community.code
+        elif key == "committee":
+            value = a.community.committee.code
+        elif key == "year":
+            value = a.fund_year.year
+        elif key == "dataset":
+            value = "projects"
+        elif key == "fmt":
+            value = "json"
+        else:
+            value = None
+        assert value is not None, f"{name}: no value for <{key}> — add it to tests/guards/test_access.py"
+        out[key] = value
+    return out
+
+
+_ROUTES: dict[str, str] = {}
+
+
+def resolve_hint(name: str) -> str:
+    if not _ROUTES:
+        _ROUTES.update((n, r) for n, r, _ in patterns() if n)
+    return _ROUTES[name]
+
+
+def admin_kwargs(keys, world) -> dict:
+    fill = {"object_id": str(world.a.projects["closed"].pk), "app_label": "fundadmin", "content_type_id": 1}
+    return {k: fill.get(k, "x") for k in keys}
+
+
+def requests_for(client: Client, url: str):
+    yield "GET", client.get(url)
+    yield "POST", client.post(url, {})
+
+
+def is_login_redirect(response) -> bool:
+    if response.status_code not in (301, 302):
+        return False
+    location = response.headers["Location"]
+    return location.startswith(resolve_url(settings.LOGIN_URL)) or location.startswith("/admin/login/")
+
+
+def fill(route: str, kwargs: dict) -> str:
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(kwargs[m.group(1)]), route)
+
+
+def all_urls(world):
+    """(name, url, names an object?) for every pattern; unnamed ones are allowed only in the admin."""
+    extra = supervision_objects(world)
+    for name, route, keys in patterns():
+        if name is None or name.startswith("admin:"):
+            assert route.startswith("admin/"), f"unnamed URL pattern {route!r}"
+            kwargs = admin_kwargs(keys, world)
+            url = reverse(name, kwargs=kwargs) if name else fill(route, kwargs)
+            name = name or f"admin:{route}"
+        else:
+            url = reverse(name, kwargs=url_kwargs(name, keys, world, extra))
+        yield name, url, bool(keys)
+
+
+def test_anonymous_reaches_only_public_pages(world):
+    client = Client()
+    wrong = []
+    seen = set()
+    for name, url, _ in all_urls(world):
+        seen.add(name)
+        for method, response in requests_for(client, url):
+            if name in ADMIN_AUTH:
+                continue
+            if name in PUBLIC:
+                if response.status_code >= 500 or is_login_redirect(response):
+                    wrong.append(f"public {name} {method} {url} -> {response.status_code}")
+            elif not (is_login_redirect(response) or response.status_code in {*REFUSED, 405}):
+                wrong.append(f"private {name} {method} {url} -> {response.status_code}")
+    assert not wrong, "\n".join(wrong)
+    assert seen >= PUBLIC, f"public pages no longer routed: {PUBLIC - seen}"
+
+
+def test_drafts_are_not_public(world):
+    client = Client()
+    draft = world.a.projects["draft"]
+    assert client.get(f"/project/{draft.pk}/").status_code == 404
+    assert client.get(f"/project/{world.a.projects['closed'].pk}/").status_code == 200
+
+
+def outsiders(world):
+    """Everyone of community B (another committee), and the community-level roles of a sibling
+    community under A's own committee."""
+    yield from world.b.people.items()
+    sibling = CommunityFactory(committee=world.a.community.committee)
+    for role, level in ROLE_SCOPE.items():
+        if level == ScopeLevel.COMMUNITY:
+            yield role, user_with_role(role, sibling)
+
+
+def test_other_community_or_committee_is_refused(world):
+    urls = [(n, u) for n, u, has_kwargs in all_urls(world) if has_kwargs and n not in PUBLIC | ADMIN_AUTH]
+    wrong = []
+    for role, user in outsiders(world):
+        client = Client()
+        client.force_login(user)
+        for name, url in urls:
+            answers = list(requests_for(client, url))
+            if all(r.status_code == 405 for _, r in answers):
+                wrong.append(f"{name} {url}: neither GET nor POST is allowed, nothing was checked")
+            for method, response in answers:
+                if response.status_code == 405:
+                    ok = True  # the other method is the one to check
+                elif name.startswith("admin:"):
+                    ok = is_login_redirect(response) or response.status_code in REFUSED
+                else:
+                    ok = response.status_code in REFUSED
+                if not ok:
+                    wrong.append(f"{role} of other side: {name} {method} {url} -> {response.status_code}")
+    assert not wrong, "\n".join(wrong)
