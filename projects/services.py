@@ -112,6 +112,9 @@ def _check_money_rules(project: Project, amount: Decimal, *, replacing: Decimal 
     ``replacing`` is the amount this project already holds (committed), which the new amount
     replaces rather than adds to.
     """
+    if project.fund_year.is_closed:
+        # Art. 13: a closed year's surplus has been carried over; it commits nothing more.
+        raise ValidationError(f"{project.fund_year.year}年度已结转，不能再批准或变更该年度的项目。", code="year_closed")
     balances = fund_balances(project.fund_year)
     if amount - replacing > balances.available:
         raise ValidationError(

@@ -529,3 +529,16 @@ def test_project_numbers_are_sequential_per_community_and_year(people, fund_year
     assert a.number.endswith("-2026-001") and b.number.endswith("-2026-002")
     other_year = FundYearFactory(community=fund_year.community, year=2027)
     assert new_project(people, other_year).number.endswith("-2027-001")
+
+
+def test_art13_a_closed_year_approves_nothing(people, fund_year, time_machine):
+    clock = Clock(time_machine)
+    project = new_project(people, fund_year)
+    walk(project, people, Status.SUBMITTED, clock)
+    from fundadmin.models import FundYear
+
+    # Closed by the ledger's year-end close (here set directly: the close refuses open commitments).
+    FundYear.objects.filter(pk=fund_year.pk).update(closed_at=dt.datetime(2026, 11, 20, tzinfo=dt.UTC))
+    with pytest.raises(ValidationError, match="已结转"):
+        services.project_approve(project=project, by=people[Role.CONSTRUCTION_DIRECTOR], body=Review.Kind.CONSTRUCTION)
+    assert Project.objects.get(pk=project.pk).status == Status.SUBMITTED
