@@ -84,32 +84,24 @@ def notice_publish_for_project(
     *, project, kind: str, by, posted_on: datetime.date | None = None, calendar: WorkingCalendar | None = None
 ) -> Notice:
     """Freeze the project into a notice posted today for its minimum period in working days."""
-    calendar = calendar or WorkingCalendar()
     posted_on = posted_on or timezone.localdate()
-    period = Notice.PERIOD_DAYS[kind]
-    deadline = calendar.add_working_days(posted_on, period)
-    title = TITLES[kind].format(title=project.title)
-    snapshot = project_snapshot(project, kind)
-    notice = Notice.objects.create(
+    notice = _notice_create(
+        kind=kind,
+        title=TITLES[kind].format(title=project.title),
+        snapshot=project_snapshot(project, kind),
+        by=by,
+        posted_on=posted_on,
+        calendar=calendar or WorkingCalendar(),
         community=project.community,
         project=project,
         fund_year=project.fund_year,
-        kind=kind,
-        title=title,
-        snapshot=snapshot,
-        content_hash=Notice.hash_snapshot(title, snapshot),
-        published_by=by,
-        posted_on=posted_on,
-        period_days=period,
-        ends_on=deadline.date,
-        ends_provisional=deadline.provisional,
     )
     event_record(
         action="notice.publish",
         obj=notice,
         actor=by,
         project_id=project.pk,
-        changes={"kind": kind, "posted_on": posted_on, "ends_on": deadline.date, "content_hash": notice.content_hash},
+        changes={"kind": kind, "posted_on": posted_on, "ends_on": notice.ends_on, "content_hash": notice.content_hash},
     )
     return notice
 
@@ -139,9 +131,25 @@ def _locked_notice(notice: Notice) -> Notice:
     return Notice.objects.select_for_update().select_related("community__committee", "project").get(pk=notice.pk)
 
 
-def _posted_period(kind: str, posted_on: datetime.date, calendar: WorkingCalendar):
+def _notice_create(
+    *, kind: str, title: str, snapshot: dict, by, posted_on: datetime.date, calendar: WorkingCalendar, **links
+) -> Notice:
+    """The one place a notice is created: frozen content, its hash, and a period of the kind's
+    minimum length in working days from the day after posting (Art. 10, 13, 15)."""
     period = Notice.PERIOD_DAYS[kind]
-    return period, calendar.add_working_days(posted_on, period)
+    deadline = calendar.add_working_days(posted_on, period)
+    return Notice.objects.create(
+        kind=kind,
+        title=title,
+        snapshot=snapshot,
+        content_hash=Notice.hash_snapshot(title, snapshot),
+        published_by=by,
+        posted_on=posted_on,
+        period_days=period,
+        ends_on=deadline.date,
+        ends_provisional=deadline.provisional,
+        **links,
+    )
 
 
 # -- corrections, withdrawal, the board photo -------------------------------------------------------
@@ -192,23 +200,19 @@ def notice_correct(
         content_hash = Notice.hash_snapshot(new_title, snapshot)
         if content_hash == old.content_hash:
             raise ValidationError("更正后的内容与原公示相同，没有需要更正的地方。", code="unchanged")
-        period, deadline = _posted_period(old.kind, posted_on, calendar)
-        new = Notice.objects.create(
+        new = _notice_create(
+            kind=old.kind,
+            title=new_title,
+            snapshot=snapshot,
+            by=by,
+            posted_on=posted_on,
+            calendar=calendar,
             community=old.community,
             project=old.project,
             fund_year=old.fund_year,
-            kind=old.kind,
             version=old.version + 1,
             supersedes=old,
             correction_note=note,
-            title=new_title,
-            snapshot=snapshot,
-            content_hash=content_hash,
-            published_by=by,
-            posted_on=posted_on,
-            period_days=period,
-            ends_on=deadline.date,
-            ends_provisional=deadline.provisional,
         )
         event_record(
             action="notice.correct",
@@ -221,7 +225,7 @@ def notice_correct(
                 "version": new.version,
                 "fields": [label for label, _, _ in snapshot_changes(old, new)],
                 "content_hash": {"before": old.content_hash, "after": content_hash},
-                "ends_on": deadline.date,
+                "ends_on": new.ends_on,
             },
         )
     return new
@@ -553,19 +557,15 @@ def annual_summary_publish(
         if Notice.hash_snapshot(title, snapshot) != reviewed_hash:
             raise ValidationError("核对后年度数据已有变化，请重新核对后再发布。", code="stale_review")
         snapshot["remarks"] = remarks
-        period, deadline = _posted_period(Notice.Kind.ANNUAL, posted_on, calendar)
-        notice = Notice.objects.create(
-            community=fund_year.community,
-            fund_year=fund_year,
+        notice = _notice_create(
             kind=Notice.Kind.ANNUAL,
             title=title,
             snapshot=snapshot,
-            content_hash=Notice.hash_snapshot(title, snapshot),
-            published_by=by,
+            by=by,
             posted_on=posted_on,
-            period_days=period,
-            ends_on=deadline.date,
-            ends_provisional=deadline.provisional,
+            calendar=calendar,
+            community=fund_year.community,
+            fund_year=fund_year,
         )
         event_record(
             action="notice.publish",
@@ -575,7 +575,7 @@ def annual_summary_publish(
                 "kind": Notice.Kind.ANNUAL,
                 "year": fund_year.year,
                 "posted_on": posted_on,
-                "ends_on": deadline.date,
+                "ends_on": notice.ends_on,
                 "content_hash": notice.content_hash,
             },
         )
