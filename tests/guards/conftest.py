@@ -97,3 +97,11 @@ def _fresh_cache():
 
 def fresh(project: Project) -> Project:
     return Project.objects.get(pk=project.pk)
+
+
+@pytest.fixture
+def fund_year_with_money(community):
+    """A 2026 fund year of 100,000 yuan whose appropriation has been received (Art. 5)."""
+    fund_year = FundYearFactory(community=community)
+    appropriation_record(fund_year=fund_year, amount=fund_year.allocation, entry_date=dt.date(2026, 1, 5), by=None)
+    return fund_year
