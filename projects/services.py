@@ -20,6 +20,7 @@ from audit.services import event_record
 from fundadmin.models import Community, FundYear, RoleAssignment, User
 from fundadmin.permissions import check, require
 from fundadmin.roles import ROLE_PERMISSIONS, Role
+from fundadmin.text import required_text
 from ledger.selectors import fund_balances
 from ledger.services import payment_post
 from publicity.models import Notice
@@ -97,13 +98,6 @@ def _transition(project: Project, name: str, user: User, *, reason: str = "", ch
         reason=reason,
         changes={"from": before, "to": project.status, **(changes or {})},
     )
-
-
-def _require_text(value: str, what: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError(f"请填写{what}。", code="required")
-    return value
 
 
 def _check_money_rules(project: Project, amount: Decimal, *, replacing: Decimal = ZERO) -> None:
@@ -273,7 +267,7 @@ def _check_small_group_only(project: Project) -> None:
 
 
 def project_withdraw(*, project: Project, by: User, reason: str) -> Project:
-    reason = _require_text(reason, "撤回原因")
+    reason = required_text(reason, "撤回原因")
     with transaction.atomic():
         project = _locked(project)
         _transition(project, "withdraw", by, reason=reason)
@@ -305,7 +299,7 @@ def project_consent(*, project: Project, by: User, comment: str = "") -> Project
 
 
 def project_return_for_revision(*, project: Project, by: User, reason: str) -> Project:
-    reason = _require_text(reason, "退回原因")
+    reason = required_text(reason, "退回原因")
     with transaction.atomic():
         project = _locked(project)
         _transition(project, "return_for_revision", by, reason=reason)
@@ -341,12 +335,12 @@ def meeting_record(
         meeting = JointMeeting.objects.create(
             project=project,
             held_on=held_on,
-            attendees=_require_text(attendees, "参会人员"),
+            attendees=required_text(attendees, "参会人员"),
             attendee_count=attendee_count,
             votes_for=votes_for,
             votes_against=votes_against,
             votes_abstain=votes_abstain,
-            minutes=_require_text(minutes, "会议纪要"),
+            minutes=required_text(minutes, "会议纪要"),
             recorded_by=by,
         )
         votes = {
@@ -371,7 +365,7 @@ def project_objection_upheld(*, project: Project, by: User, shelve: bool, reason
     """An objection the working committee upholds sends the plan back: to be revised and posted
     again, or shelved until a new joint meeting agrees (Art. 10). Called by publicity when the
     committee decides an objection; it runs inside that decision's transaction."""
-    reason = _require_text(reason, "异议成立的处理意见")
+    reason = required_text(reason, "异议成立的处理意见")
     with transaction.atomic():
         project = _locked(project)
         if project.status != Status.PUBLICITY:
@@ -429,7 +423,7 @@ def project_approve(
                 else "approve_by_committee"
             )
             codename = "approve_for_committee"
-            extra = {"meeting_date": meeting_date, "meeting_attendees": _require_text(meeting_attendees, "参会人员")}
+            extra = {"meeting_date": meeting_date, "meeting_attendees": required_text(meeting_attendees, "参会人员")}
         elif body == Review.Kind.CONSTRUCTION:
             name = (
                 "approve_by_construction_last"
@@ -460,7 +454,7 @@ def project_approve(
 
 def project_send_back(*, project: Project, by: User, body: str, reason: str, reject: bool = False) -> Project:
     """Return for revision, or reject, for the working committee or the construction committee."""
-    reason = _require_text(reason, "不予批准的理由" if reject else "退回理由")
+    reason = required_text(reason, "不予批准的理由" if reject else "退回理由")
     suffix = "committee" if body == Review.Kind.COMMITTEE else "construction"
     codename = "approve_for_committee" if body == Review.Kind.COMMITTEE else "approve_for_construction"
     with transaction.atomic():
@@ -513,7 +507,7 @@ def progress_record(*, project: Project, by: User, noted_on: datetime.date, note
         if noted_on > timezone.localdate():
             raise ValidationError("跟进日期不能晚于今天。", code="future_date")
         entry = ProgressNote.objects.create(
-            project=project, noted_on=noted_on, note=_require_text(note, "进展情况"), recorded_by=by
+            project=project, noted_on=noted_on, note=required_text(note, "进展情况"), recorded_by=by
         )
         event_record(
             action="project.progress", obj=project, actor=by, changes={"noted_on": noted_on, "note": entry.note}
@@ -542,8 +536,8 @@ def change_request_submit(
             raise ValidationError("变更后金额须大于零。", code="amount_positive")
         change = ChangeRequest.objects.create(
             project=project,
-            reason=_require_text(reason, "变更原因"),
-            description=_require_text(description, "变更内容"),
+            reason=required_text(reason, "变更原因"),
+            description=required_text(description, "变更内容"),
             new_amount=new_amount,
             new_contractor_name=new_contractor_name.strip(),
             new_planned_end=new_planned_end,
@@ -572,7 +566,7 @@ def change_request_decide(*, change: ChangeRequest, by: User, consent: bool, com
         if change.status != ChangeRequest.Outcome.PENDING:
             raise ValidationError("该变更申请已处理。", code="already_decided")
         if not consent:
-            comment = _require_text(comment, "不同意的理由")
+            comment = required_text(comment, "不同意的理由")
         change.decided_by, change.decided_at, change.decision_comment = by, timezone.now(), comment
         if consent:
             _check_money_rules(project, change.new_amount, replacing=project.approved_amount or ZERO)
@@ -646,13 +640,13 @@ def inspection_record(
     if passed and quality_grade == Inspection.Grade.FAIL:
         raise ValidationError("质量评定为不合格的项目不能验收通过。", code="fail_cannot_pass")
     if not passed:
-        rectification = _require_text(rectification, "整改要求")
+        rectification = required_text(rectification, "整改要求")
     with transaction.atomic():
         project = _locked(project)
         record = Inspection.objects.create(
             project=project,
             inspected_on=inspected_on,
-            inspectors=_require_text(inspectors, "验收人员"),
+            inspectors=required_text(inspectors, "验收人员"),
             quality_grade=quality_grade,
             quality_notes=quality_notes,
             respondents=respondents,
@@ -695,10 +689,10 @@ def invoice_submit(
         _transition(project, "submit_invoice", by, changes={"invoice": number, "amount": amount})
         invoice = Invoice.objects.create(
             project=project,
-            number=_require_text(number, "发票号码"),
+            number=required_text(number, "发票号码"),
             issued_on=issued_on,
             amount=amount,
-            issuer=_require_text(issuer, "开票单位"),
+            issuer=required_text(issuer, "开票单位"),
             recorded_by=by,
         )
     return invoice
@@ -762,8 +756,8 @@ def settlement_record(
             amount=amount,
             paid_on=paid_on,
             method=method,
-            reference=_require_text(reference, "付款凭据号"),
-            payee=_require_text(payee, "收款方"),
+            reference=required_text(reference, "付款凭据号"),
+            payee=required_text(payee, "收款方"),
             recorded_by=by,
         )
         payment_post(settlement=settlement, by=by)

@@ -20,6 +20,7 @@ from audit.context import client_address as current_client_address
 from audit.services import event_record
 from fundadmin.models import Community, FundYear
 from fundadmin.permissions import require
+from fundadmin.text import optional_text, required_text
 from fundadmin.workdays import WorkingCalendar
 
 from .models import Need, Notice, Objection
@@ -109,22 +110,6 @@ def notice_publish_for_project(
 # -- helpers ----------------------------------------------------------------------------------------
 
 
-def _text(value: str, what: str, limit: int) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError(f"请填写{what}。", code="required")
-    if len(value) > limit:
-        raise ValidationError(f"{what}不能超过 {limit} 个字（现有 {len(value)} 个字）。", code="too_long")
-    return value
-
-
-def _optional(value: str, what: str, limit: int) -> str:
-    value = (value or "").strip()
-    if len(value) > limit:
-        raise ValidationError(f"{what}不能超过 {limit} 个字。", code="too_long")
-    return value
-
-
 def _locked_notice(notice: Notice) -> Notice:
     # Two staff members may correct or withdraw the same notice at once: the second one waits
     # here and then sees the first one's result (superseded or withdrawn) and is refused.
@@ -179,7 +164,7 @@ def notice_correct(
     period from the day it is posted, so residents get the whole period to read what is actually
     proposed (Art. 10, 15). The old version stays readable and points to the new one."""
     calendar = calendar or WorkingCalendar()
-    note = _text(note, "更正说明（改了什么、为什么改）", 1000)
+    note = required_text(note, "更正说明（改了什么、为什么改）", 1000)
     today = timezone.localdate()
     posted_on = posted_on or today
     with transaction.atomic():
@@ -195,8 +180,8 @@ def notice_correct(
         for key, value in (fields or {}).items():
             if key not in CORRECTABLE_FIELDS:
                 raise ValidationError(f"公示中的“{key}”不能通过更正修改。", code="not_correctable")
-            snapshot[key] = _optional(value, CORRECTABLE_FIELDS[key], 4000)
-        new_title = _text(title, "标题", 200) if title is not None else old.title
+            snapshot[key] = optional_text(value, CORRECTABLE_FIELDS[key], 4000)
+        new_title = required_text(title, "标题", 200) if title is not None else old.title
         content_hash = Notice.hash_snapshot(new_title, snapshot)
         if content_hash == old.content_hash:
             raise ValidationError("更正后的内容与原公示相同，没有需要更正的地方。", code="unchanged")
@@ -256,7 +241,7 @@ def _plain(value) -> str:
 def notice_withdraw(*, notice: Notice, by, reason: str) -> Notice:
     """Take a notice down, with the reason shown in its place. A withdrawn plan notice no longer
     counts: the project cannot leave 公示 until a notice is posted again and runs its period."""
-    reason = _text(reason, "撤下原因", 500)
+    reason = required_text(reason, "撤下原因", 500)
     with transaction.atomic():
         notice = _locked_notice(notice)
         require(by, "act_for_community", notice.community)
@@ -346,9 +331,9 @@ PERSONAL_MAX = 50
 def objection_submit(*, notice: Notice, text: str, name: str = "", contact: str = "") -> Objection:
     """A resident objects while the notice is up. No login: the tracking code is their receipt.
     The objection holds the project until the working committee decides it."""
-    text = _text(text, "异议内容", OBJECTION_TEXT_MAX)
-    name = _optional(name, "姓名", PERSONAL_MAX)
-    contact = _optional(contact, "联系方式", PERSONAL_MAX)
+    text = required_text(text, "异议内容", OBJECTION_TEXT_MAX)
+    name = optional_text(name, "姓名", PERSONAL_MAX)
+    contact = optional_text(contact, "联系方式", PERSONAL_MAX)
     with transaction.atomic():
         notice = _locked_notice(notice)
         if notice.status != "up":
@@ -378,7 +363,7 @@ def _locked_objection(objection: Objection) -> Objection:
 
 def objection_answer(*, objection: Objection, by, answer: str) -> Objection:
     """The community Party committee answers; the answer is shown on the notice."""
-    answer = _text(answer, "答复内容", 2000)
+    answer = required_text(answer, "答复内容", 2000)
     with transaction.atomic():
         objection = _locked_objection(objection)
         require(by, "act_for_community", objection.notice.community)
@@ -402,7 +387,7 @@ def objection_decide(*, objection: Objection, by, upheld: bool, decision: str, s
     """The working committee decides (Art. 10). Upheld on a plan notice: the plan goes back (to be
     revised and posted again, or shelved) through the workflow, in this same transaction, and the
     notice comes down. Dismissed: the process goes on once the period has run."""
-    decision = _text(decision, "决定意见", 2000)
+    decision = required_text(decision, "决定意见", 2000)
     with transaction.atomic():
         objection = _locked_objection(objection)
         notice = objection.notice
@@ -468,9 +453,9 @@ def need_record(
 ) -> Need:
     """Record a need: from the public form (``by`` is None, channel online) or by staff who
     gathered it door to door, at the service hall or elsewhere (channel recorded)."""
-    content = _text(content, "诉求内容", 2000)
-    name = _optional(name, "姓名", PERSONAL_MAX)
-    contact = _optional(contact, "联系方式", PERSONAL_MAX)
+    content = required_text(content, "诉求内容", 2000)
+    name = optional_text(name, "姓名", PERSONAL_MAX)
+    contact = optional_text(contact, "联系方式", PERSONAL_MAX)
     if channel not in Need.Channel.values:
         raise ValidationError("收集渠道无效。", code="channel_invalid")
     today = timezone.localdate()
@@ -504,7 +489,7 @@ def need_record(
 
 def need_mark_not_adopted(*, need: Need, by, reason: str) -> Need:
     """The community decides not to take a need up, and says why (shown publicly)."""
-    reason = _text(reason, "未采纳的理由", 1000)
+    reason = required_text(reason, "未采纳的理由", 1000)
     with transaction.atomic():
         need = Need.objects.select_for_update().get(pk=need.pk)
         require(by, "propose_project", need.community)
@@ -544,7 +529,7 @@ def annual_summary_publish(
     from .annual import annual_snapshot, annual_title
 
     calendar = calendar or WorkingCalendar()
-    remarks = _optional(remarks, "说明", 2000)
+    remarks = optional_text(remarks, "说明", 2000)
     posted_on = posted_on or timezone.localdate()
     with transaction.atomic():
         fund_year = FundYear.objects.select_for_update().select_related("community__committee").get(pk=fund_year.pk)
