@@ -1,0 +1,74 @@
+"""The trail's pages: a community's timeline for its supervisors and its working committee, and
+the button that re-verifies the chain. Read-only except for the check itself."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from fundadmin.models import Community
+from fundadmin.permissions import Verdict, check
+
+from .forms import TimelineFilterForm
+from .selectors import action_label, changes_summary, latest_verification, timeline_actors
+from .selectors import timeline as timeline_events
+from .services import chain_verify_and_store
+
+PAGE_SIZE = 50
+
+
+def may_read_trail(user, community: Community) -> Verdict:
+    """Art. 14: the supervision committee of the community, or the working committee over it."""
+    for codename in ("supervise_community", "view_committee_records"):
+        verdict = check(user, codename, community)
+        if verdict:
+            return verdict
+    return Verdict(False, f"只有「{community}」的议事监督委员会成员和所属党工委可以查看审计记录。")
+
+
+def _community(request, code: str) -> Community:
+    community = get_object_or_404(Community.objects.select_related("committee"), code=code)
+    verdict = may_read_trail(request.user, community)
+    if not verdict:
+        raise PermissionDenied(verdict.reason)
+    return community
+
+
+@login_required
+@require_GET
+def timeline(request, community: str):
+    community = _community(request, community)
+    projects = [
+        (pk, f"{number} {title}")
+        for pk, number, title in community.projects.order_by("-created_at").values_list("pk", "number", "title")
+    ]
+    form = TimelineFilterForm(request.GET or None, projects=projects, actors=timeline_actors(community))
+    page = Paginator(timeline_events(community, form.criteria()), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(e, action_label(e.action), changes_summary(e)) for e in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "audit/timeline.html",
+        {
+            "community": community,
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+            "verification": latest_verification(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def verify(request, community: str):
+    community = _community(request, community)
+    run = chain_verify_and_store(by=request.user)
+    (messages.success if run.ok else messages.error)(request, run.message)
+    return redirect("audit:timeline", community=community.code)

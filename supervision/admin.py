@@ -1,0 +1,39 @@
+from django.contrib import admin
+
+from .models import AnnualReport, Opinion, ReminderSent, ReportEvaluation
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written by the services only (with their trail events); the admin reads."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Opinion)
+class OpinionAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "community", "subject", "addressed_to", "raised_by_name", "raised_at", "answered_at"]
+    list_filter = ["community__committee", "addressed_to", "subject"]
+
+
+@admin.register(AnnualReport)
+class AnnualReportAdmin(ReadOnlyAdmin):
+    list_display = ["community", "year", "submitted_by_name", "submitted_at"]
+    list_filter = ["year", "community__committee"]
+
+
+@admin.register(ReportEvaluation)
+class ReportEvaluationAdmin(ReadOnlyAdmin):
+    list_display = ["report", "score", "grade", "evaluated_by_name", "evaluated_at"]
+
+
+@admin.register(ReminderSent)
+class ReminderSentAdmin(ReadOnlyAdmin):
+    list_display = ["day", "user", "email", "item_count", "sent_at"]
+    list_filter = ["day"]

@@ -1,0 +1,28 @@
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+
+from supervision.reminders import reminders_send
+
+
+class Command(BaseCommand):
+    help = "给有待办事项的用户发送当天的待办提醒邮件（每人每天至多一封，可重复运行）。供 cron 调用。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--date", help="按该日期计算（YYYY-MM-DD），默认今天")
+        parser.add_argument("--dry-run", action="store_true", help="只统计，不发送")
+
+    def handle(self, *args, **options):
+        today = None
+        if options["date"]:
+            try:
+                today = datetime.date.fromisoformat(options["date"])
+            except ValueError as exc:
+                raise CommandError("日期格式应为 YYYY-MM-DD。") from exc
+        run = reminders_send(today=today, dry_run=options["dry_run"])
+        self.stdout.write(
+            f"{run.day}：发送 {len(run.sent)} 封，今日已发送跳过 {run.skipped_already_sent} 人，"
+            f"无待办 {run.skipped_nothing} 人，失败 {len(run.failed)} 人。"
+        )
+        if run.failed:
+            raise CommandError("以下地址发送失败，下次运行时将重试：" + "、".join(run.failed))

@@ -1,0 +1,320 @@
+"""Supervision pages. Thin: check the permission, validate a form, call a service, redirect."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fundadmin.models import Community, FundYear, WorkingCommittee
+from fundadmin.permissions import can_view, check, require
+from fundadmin.workdays import CONVENTION_NOTE, WorkingCalendar
+
+from . import services
+from .charts import bar_chart_svg, chart_table
+from .forms import AnswerForm, EvaluationForm, OpinionForm, ReportForm
+from .models import AnnualReport, Opinion, report_late_from
+from .selectors import (
+    committee_dashboard,
+    committees_with,
+    communities_with,
+    current_evaluation,
+    report_snapshot,
+    report_statuses,
+    snapshot_hash,
+)
+
+
+def _community(request, code: str) -> Community:
+    community = get_object_or_404(Community.objects.select_related("committee"), code=code)
+    if not can_view(request.user, community):
+        raise Http404("没有找到该社区。")
+    return community
+
+
+@login_required
+@require_GET
+def home(request):
+    """Where a supervisor (or the working committee) starts: the communities they watch."""
+    supervised = communities_with(request.user, "supervise_community").select_related("committee")
+    committees = committees_with(request.user, "view_committee_records").prefetch_related("communities")
+    acting = communities_with(request.user, "act_for_community").select_related("committee")
+    return render(
+        request,
+        "supervision/home.html",
+        {"supervised": supervised, "committees": committees, "acting": acting, "year": timezone.localdate().year},
+    )
+
+
+# -- opinions --------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def opinion_list(request, community: str):
+    community = _community(request, community)
+    opinions = (
+        Opinion.objects.filter(community=community)
+        .select_related("project", "notice")
+        .order_by("answered_at", "-raised_at")
+    )
+    return render(
+        request,
+        "supervision/opinion_list.html",
+        {
+            "community": community,
+            "opinions": opinions[:500],
+            "can_raise": check(request.user, "supervise_community", community),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def opinion_new(request, community: str):
+    community = _community(request, community)
+    require(request.user, "supervise_community", community)
+    initial = {}
+    if request.GET.get("project", "").isdigit():
+        initial["project"] = int(request.GET["project"])
+    if request.GET.get("notice", "").isdigit():
+        initial.update(notice=int(request.GET["notice"]), subject=Opinion.Subject.NOTICE)
+    form = OpinionForm(request.POST or None, community=community, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            opinion = services.opinion_record(
+                community=community,
+                by=request.user,
+                subject=d["subject"],
+                addressed_to=d["addressed_to"],
+                text=d["text"],
+                project=d.get("project"),
+                notice=d.get("notice"),
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, f"监督意见已记录，等待{opinion.get_addressed_to_display()}答复。")
+            return redirect("supervision:opinion_detail", pk=opinion.pk)
+    return render(request, "supervision/opinion_form.html", {"community": community, "form": form})
+
+
+def _visible_opinion(request, pk: int) -> Opinion:
+    opinion = get_object_or_404(
+        Opinion.objects.select_related("community__committee", "project", "notice", "settlement"), pk=pk
+    )
+    if not can_view(request.user, opinion.community):
+        raise Http404("没有找到该监督意见。")
+    return opinion
+
+
+def _may_answer(user, opinion: Opinion):
+    return check(user, Opinion.ANSWER_PERMISSION[Opinion.Addressee(opinion.addressed_to)], opinion.community)
+
+
+@login_required
+@require_GET
+def opinion_detail(request, pk: int):
+    opinion = _visible_opinion(request, pk)
+    may_answer = opinion.is_open and _may_answer(request.user, opinion)
+    return render(
+        request,
+        "supervision/opinion_detail.html",
+        {"opinion": opinion, "form": AnswerForm() if may_answer else None},
+    )
+
+
+@login_required
+@require_POST
+def opinion_answer(request, pk: int):
+    opinion = _visible_opinion(request, pk)
+    verdict = _may_answer(request.user, opinion)
+    if not verdict:
+        raise PermissionDenied(verdict.reason)
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.opinion_answer(opinion=opinion, by=request.user, answer=form.cleaned_data["answer"])
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, "已答复监督意见。")
+            return redirect("supervision:opinion_detail", pk=opinion.pk)
+    return render(request, "supervision/opinion_detail.html", {"opinion": opinion, "form": form}, status=400)
+
+
+# -- the working committee's dashboard -------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def dashboard(request, committee: str, year: int | None = None):
+    committee = get_object_or_404(WorkingCommittee, code=committee)
+    require(request.user, "view_committee_records", committee)
+    today = timezone.localdate()
+    dash = committee_dashboard(committee=committee, year=year or today.year, today=today, calendar=WorkingCalendar())
+    return render(
+        request,
+        "supervision/dashboard.html",
+        {
+            "dash": dash,
+            "category_chart": bar_chart_svg(dash.by_category, title=f"{dash.year}年度支出（按使用范围）"),
+            "category_text": chart_table(dash.by_category),
+            "month_chart": bar_chart_svg(dash.by_month, title=f"{dash.year}年度支出（按月份）"),
+            "month_text": chart_table(dash.by_month),
+            "convention_note": CONVENTION_NOTE,
+        },
+    )
+
+
+# -- the annual report (Art. 16) -------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_prepare(request, community: str, year: int):
+    community = _community(request, community)
+    fund_year = get_object_or_404(FundYear, community=community, year=year)
+    fund_year.community = community
+    existing = AnnualReport.objects.filter(fund_year=fund_year).first()
+    if existing is not None:
+        return redirect("supervision:report_detail", pk=existing.pk)
+    require(request.user, "act_for_community", community)
+    snapshot = report_snapshot(fund_year)
+    form = ReportForm(request.POST or None, initial={"reviewed_hash": snapshot_hash(snapshot)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = services.annual_report_submit(
+                fund_year=fund_year,
+                by=request.user,
+                narrative=form.cleaned_data["narrative"],
+                reviewed_hash=form.cleaned_data["reviewed_hash"],
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            note = "（已逾期，报告已标注为逾期报送）" if report.is_late else ""
+            messages.success(request, f"{year}年度报告已报送党工委{note}。")
+            return redirect("supervision:report_detail", pk=report.pk)
+    return render(
+        request,
+        "supervision/report_form.html",
+        {
+            "community": community,
+            "year": year,
+            "s": snapshot,
+            "form": form,
+            "late_from": report_late_from(year),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _visible_report(request, pk: int) -> AnnualReport:
+    report = get_object_or_404(AnnualReport.objects.select_related("community__committee", "fund_year"), pk=pk)
+    if not can_view(request.user, report.community):
+        raise Http404("没有找到该报告。")
+    return report
+
+
+@login_required
+@require_GET
+def report_detail(request, pk: int):
+    report = _visible_report(request, pk)
+    may_evaluate = check(request.user, "evaluate_report", report.community.committee)
+    return render(
+        request,
+        "supervision/report_detail.html",
+        {
+            "report": report,
+            "s": report.snapshot,
+            "evaluations": list(report.evaluations.all()),
+            "current": current_evaluation(report),
+            "form": EvaluationForm() if may_evaluate else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def report_evaluate(request, pk: int):
+    report = _visible_report(request, pk)
+    require(request.user, "evaluate_report", report.community.committee)
+    form = EvaluationForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.report_evaluate(
+                report=report, by=request.user, score=d.get("score"), grade=d.get("grade") or "", comments=d["comments"]
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, "评议结果已保存。")
+            return redirect("supervision:report_detail", pk=report.pk)
+    context = {
+        "report": report,
+        "s": report.snapshot,
+        "evaluations": list(report.evaluations.all()),
+        "current": current_evaluation(report),
+        "form": form,
+    }
+    return render(request, "supervision/report_detail.html", context, status=400)
+
+
+@login_required
+@require_GET
+def report_list(request, committee: str, year: int):
+    committee = get_object_or_404(WorkingCommittee, code=committee)
+    require(request.user, "view_committee_records", committee)
+    today = timezone.localdate()
+    statuses = report_statuses(committee.communities.order_by("code"), year, today)
+    return render(
+        request,
+        "supervision/report_list.html",
+        {"committee": committee, "year": year, "statuses": statuses, "late_from": report_late_from(year)},
+    )
+
+
+# -- the dossier -----------------------------------------------------------------------------------
+
+
+def _dossier_project(request, pk: int):
+    from projects.models import Project
+
+    project = get_object_or_404(Project.objects.select_related("community__committee"), pk=pk)
+    if not can_view(request.user, project):
+        raise Http404("没有找到该项目。")
+    return project
+
+
+@login_required
+@require_GET
+def dossier_pdf(request, pk: int):
+    from .dossier import dossier_pdf as render_pdf
+
+    project = _dossier_project(request, pk)
+    response = HttpResponse(render_pdf(project), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="dossier-{project.number}.pdf"'
+    return response
+
+
+@login_required
+@require_GET
+def dossier_zip(request, pk: int):
+    from .dossier import dossier_zip as build_zip
+
+    project = _dossier_project(request, pk)
+    archive, _ = build_zip(project)
+    return FileResponse(
+        archive, as_attachment=True, filename=f"dossier-{project.number}.zip", content_type="application/zip"
+    )
