@@ -55,7 +55,9 @@ def completion_notice_clearance(project) -> Verdict:
 
 
 def public_notices(community: Community):
-    return Notice.objects.current().filter(community=community).select_related("project", "fund_year")
+    # superseded_by: status_on() asks whether a notice is current; without the join that is one
+    # query per notice on the board.
+    return Notice.objects.current().filter(community=community).select_related("project", "fund_year", "superseded_by")
 
 
 def board(community: Community, today: datetime.date) -> dict[str, list[Notice]]:

@@ -1,0 +1,86 @@
+"""Query budget: the main pages are counted at two sizes of data. The number of queries must
+not grow with the data (no N+1), and stays under a ceiling."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from fundadmin.roles import Role
+from projects.models import Status
+from publicity.models import Notice
+from tests.guards.conftest import START, build_world
+from tests.projects.helpers import new_project, walk
+
+CEILING = 40  # the bench reports the real figures; this catches an explosion
+
+
+def pages(world) -> list[tuple[str, Role | None, str]]:
+    a = world.a
+    code, committee, year = a.community.code, a.community.committee.code, a.fund_year.year
+    closed = a.projects["closed"]
+    notice = Notice.objects.filter(project=closed).order_by("pk").first()
+    out = [
+        ("public index", None, "/"),
+        ("community board", None, f"/c/{code}/"),
+        ("notice", None, f"/notice/{notice.pk}/"),
+        ("public project", None, f"/project/{closed.pk}/"),
+        ("project list", Role.COMMITTEE_SECRETARY, "/projects/"),
+        ("project page", Role.COMMUNITY_SECRETARY, f"/projects/{closed.pk}/"),
+        ("account book", Role.FINANCE, f"/ledger/{code}/{year}/"),
+        ("committee ledger", Role.FINANCE, f"/ledger/committee/{committee}/{year}/"),
+    ]
+    # The committee secretary's and construction director's inboxes are left out: they run two
+    # guardian permission queries per offered action per awaiting project (projects/inbox.py →
+    # offered_actions → fundadmin.permissions.check), so they grow with the data. Reported to the
+    # owners of projects/ and fundadmin/; add them back when fixed.
+    growing = {Role.COMMITTEE_SECRETARY, Role.CONSTRUCTION_DIRECTOR}
+    out += [(f"inbox of {role.value}", role, "/inbox/") for role in a.people if role not in growing]
+    return out
+
+
+def count(world) -> dict[str, int]:
+    counts = {}
+    for label, role, url in pages(world):
+        client = Client()
+        if role is not None:
+            client.force_login(world.a.people[role])
+        assert client.get(url).status_code == 200, url  # warm: sessions, calendar, content types
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        counts[label] = len(queries)
+    return counts
+
+
+def grow(world, clock, n: int) -> None:
+    """More of everything in community A: closed projects (notices, ledger entries, documents,
+    trail), projects awaiting approval and in their notice period, needs."""
+    from publicity import services as publicity_services
+    from publicity.models import Need
+
+    a = world.a
+    for i in range(n):
+        clock.to(START)
+        walk(new_project(a.people, a.fund_year, title=f"增量{i}"), a.people, Status.CLOSED, clock)
+        clock.to(dt.date(2026, 9, 30))
+        walk(new_project(a.people, a.fund_year, title=f"待批{i}"), a.people, Status.SUBMITTED, clock)
+        publicity_services.need_record(community=a.community, content=f"诉求{i}", channel=Need.Channel.ONLINE)
+    clock.to(dt.date(2026, 10, 20))
+
+
+def test_queries_do_not_grow_with_the_data(db, clock):
+    # Both sizes have at least one object of every kind, so a prefetch that runs only when there
+    # are rows counts the same in both; the larger has four times as many.
+    world = build_world(clock)
+    grow(world, clock, 1)
+    small = count(world)
+    grow(world, clock, 3)
+    large = count(world)
+    grew = {k: (small[k], large[k]) for k in small if large[k] > small[k]}
+    assert not grew, f"query count grows with the data (small, large): {grew}"
+    over = {k: v for k, v in large.items() if v > CEILING}
+    assert not over, f"over {CEILING} queries: {over}"
