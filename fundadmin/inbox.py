@@ -25,17 +25,19 @@ class InboxItem:
         return self.deadline is not None and self.deadline.date < today
 
 
-def _sources():
+def sources() -> list:
+    """Every part of the process that can leave work for someone, in process order."""
     from projects.inbox import inbox_items as projects_items
     from publicity.inbox import inbox_items as publicity_items
+    from supervision.inbox import inbox_items as supervision_items
 
-    return [projects_items, publicity_items]
+    return [projects_items, publicity_items, supervision_items]
 
 
 def inbox_items(user, calendar: WorkingCalendar | None = None) -> list[InboxItem]:
     calendar = calendar or WorkingCalendar()
     items: list[InboxItem] = []
-    for source in _sources():
+    for source in sources():
         items.extend(source(user, calendar))
     far = datetime.date.max
     return sorted(items, key=lambda i: (i.deadline.date if i.deadline else far, i.title))

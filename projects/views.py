@@ -10,10 +10,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from audit.models import AuditEvent
+from audit.selectors import action_label
 from fundadmin.models import FundYear
 from fundadmin.permissions import can_view, check, visible_communities
 from fundadmin.workdays import CONVENTION_NOTE, WorkingCalendar
 from publicity.models import Need, Notice
+from supervision.selectors import opinions_for_project
 
 from . import forms, services
 from .actions import ACTIONS_BY_NAME, offered_actions
@@ -184,7 +186,13 @@ def project_detail(request, pk: int):
         "inspections": project.inspections.all(),
         "invoice": getattr(project, "invoice", None),
         "settlement": getattr(project, "settlement", None),
-        "timeline": AuditEvent.objects.filter(project_id=project.pk).order_by("seq"),
+        "timeline": [
+            (e, action_label(e.action)) for e in AuditEvent.objects.filter(project_id=project.pk).order_by("seq")
+        ],
+        "opinions": opinions_for_project(project),
+        "can_supervise": check(request.user, "supervise_community", project),
+        "can_read_trail": check(request.user, "supervise_community", project)
+        or check(request.user, "view_committee_records", project),
         "approval_deadline": approval_deadline(project, calendar) if project.status in APPROVAL_STATES else None,
         "approval_overdue": approval_overdue(project, today, calendar),
         "small_group": small_group_usage(project.fund_year, exclude=project) if project.is_small_group else None,

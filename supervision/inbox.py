@@ -1,4 +1,4 @@
-"""What supervision puts in a user's inbox (to be listed in fundadmin.inbox._sources):
+"""What supervision puts in a user's inbox (listed in fundadmin.inbox.sources):
 
 - 社区党委 / the working committee: open supervision opinions addressed to them (Art. 14);
 - 社区党委: the year's annual report to submit, from 1 November, due before 1 December (Art. 16);

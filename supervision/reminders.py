@@ -37,24 +37,11 @@ class ReminderRun:
     failed: list[str] = field(default_factory=list)
 
 
-def _sources():
-    """The inbox sources fundadmin lists, plus supervision's own until it is registered there."""
-    from fundadmin import inbox
-
-    from . import inbox as supervision_inbox
-
-    sources = list(inbox._sources())
-    if supervision_inbox.inbox_items not in sources:
-        sources.append(supervision_inbox.inbox_items)
-    return sources
-
-
 def user_items(user: User, calendar: WorkingCalendar) -> list[InboxItem]:
-    items: list[InboxItem] = []
-    for source in _sources():
-        items.extend(source(user, calendar))
-    far = datetime.date.max
-    return sorted(items, key=lambda i: (i.deadline.date if i.deadline else far, i.title))
+    """Exactly what the user's inbox shows."""
+    from fundadmin.inbox import inbox_items
+
+    return inbox_items(user, calendar)
 
 
 def digest_text(user: User, items: list[InboxItem], today: datetime.date) -> tuple[str, str]:

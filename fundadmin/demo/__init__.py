@@ -27,12 +27,14 @@ def extensions():
     from ledger import demo as ledger_demo
     from projects import demo as projects_demo
     from publicity import demo as publicity_demo
+    from supervision import demo as supervision_demo
 
     # The books first: 2025 and 2026 appropriations, 2025 closed into 2026 (the demo projects are
     # all of 2026, so nothing of 2025 is left unpaid). Then the projects' histories, then the
-    # notices, objections and needs that refer to them.
+    # notices, objections and needs that refer to them, then the supervisors' opinions and the
+    # annual reports.
     def books():
         with at(datetime.date(2026, 8, 31)):
             ledger_demo.load()
 
-    return [books, projects_demo.load, publicity_demo.load]
+    return [books, projects_demo.load, publicity_demo.load, supervision_demo.load]
