@@ -55,7 +55,7 @@ def load() -> None:
     open_on = projects.filter(status=Status.SUBMITTED).first() or projects.exclude(status=Status.DRAFT).first()
 
     if answered_on and not Opinion.objects.filter(community=community, text=ANSWERED_TEXT).exists():
-        with at(D(2026, 11, 26), hour=10):
+        with at(D(2026, 11, 27), hour=18):
             opinion = services.opinion_record(
                 community=community,
                 by=supervisor,
@@ -64,10 +64,10 @@ def load() -> None:
                 text=ANSWERED_TEXT,
                 project=answered_on,
             )
-        with at(D(2026, 11, 26), hour=16):
+        with at(D(2026, 11, 27), hour=19):
             services.opinion_answer(opinion=opinion, by=secretary, answer=ANSWER)
     if open_on and not Opinion.objects.filter(community=community, text=OPEN_TEXT).exists():
-        with at(D(2026, 11, 27), hour=10):
+        with at(D(2026, 11, 27), hour=20):
             services.opinion_record(
                 community=community,
                 by=supervisor,
@@ -79,9 +79,9 @@ def load() -> None:
 
     fy_2025 = FundYear.objects.filter(community=community, year=2025).first()
     if fy_2025 is not None and not AnnualReport.objects.filter(fund_year=fy_2025).exists():
-        with at(D(2026, 11, 27), hour=11):
+        with at(D(2026, 11, 27), hour=21):
             report = services.annual_report_submit(fund_year=fy_2025, by=secretary, narrative=NARRATIVE_2025)
-        with at(D(2026, 11, 27), hour=15):
+        with at(D(2026, 11, 27), hour=22):
             services.report_evaluate(
                 report=report,
                 by=committee_secretary,
@@ -91,5 +91,5 @@ def load() -> None:
             )
     fy_2026 = FundYear.objects.filter(community=community, year=2026).first()
     if fy_2026 is not None and not AnnualReport.objects.filter(fund_year=fy_2026).exists():
-        with at(D(2026, 11, 27), hour=16):
+        with at(D(2026, 11, 27), hour=23):
             services.annual_report_submit(fund_year=fy_2026, by=secretary, narrative=NARRATIVE_2026)

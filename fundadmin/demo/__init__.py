@@ -37,4 +37,9 @@ def extensions():
         with at(datetime.date(2026, 8, 31)):
             ledger_demo.load()
 
-    return [books, projects_demo.load, publicity_demo.load, supervision_demo.load]
+    def notices_and_needs():
+        # The evening of 27 November 2026: after the last replayed project step (09:00 that day).
+        with at(datetime.date(2026, 11, 27), hour=17):
+            publicity_demo.load()
+
+    return [books, projects_demo.load, notices_and_needs, supervision_demo.load]
