@@ -251,6 +251,8 @@ def project_act(request, pk: int, action: str):
 @require_POST
 def document_upload(request, pk: int):
     project = _visible_project(request, pk)
+    if not (check(request.user, "propose_project", project) or check(request.user, "view_committee_records", project)):
+        raise PermissionDenied("只有本社区党委或本党工委的工作人员可以上传项目文件。")
     form = forms.DocumentForm(request.POST, request.FILES)
     if not form.is_valid():
         for errors in form.errors.values():

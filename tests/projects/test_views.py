@@ -156,3 +156,12 @@ def test_project_list_filters(client, people, fund_year, time_machine):
     clock.after(10)
     page = client.get(reverse("projects:list"), {"overdue": "on"}).content.decode()
     assert b.title in page and "审批超期" in page
+
+
+def test_supervisor_cannot_upload(client, people, fund_year):
+    from .helpers import pdf
+
+    project = new_project(people, fund_year)
+    client.force_login(people[Role.SUPERVISOR])
+    response = client.post(reverse("projects:document_upload", args=[project.pk]), {"kind": "other", "file": pdf()})
+    assert response.status_code == 403 and not project.documents.exists()
