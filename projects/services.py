@@ -18,7 +18,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from audit.services import event_record
 from fundadmin.models import Community, FundYear, RoleAssignment, User
-from fundadmin.permissions import check, require
+from fundadmin.permissions import Verdict, check, require
 from fundadmin.roles import ROLE_PERMISSIONS, Role
 from fundadmin.text import required_text
 from ledger.selectors import fund_balances
@@ -804,13 +804,22 @@ def sniff_content_type(head: bytes) -> tuple[str, str] | None:
     return None
 
 
+def may_upload_documents(user: User, project: Project) -> Verdict:
+    """Community Party committee members and the working committee's staff file documents;
+    supervisors and residents read them (Art. 14, 17)."""
+    if check(user, "propose_project", project) or check(user, "view_committee_records", project):
+        return Verdict(True)
+    return Verdict(False, "只有本社区党委或本党工委的工作人员可以上传项目文件。")
+
+
 def document_upload(
     *, project: Project, by: User, kind: str, upload, title: str = "", replaces: Document | None = None
 ) -> Document:
     """Store a typed, hashed document. A document whose stage has passed is locked; a correction
     is a new document that supersedes the old one, which stays on file."""
-    if not (check(by, "propose_project", project) or check(by, "view_committee_records", project)):
-        raise PermissionDenied("只有本社区党委或本党工委的工作人员可以上传项目文件。")
+    verdict = may_upload_documents(by, project)
+    if not verdict:
+        raise PermissionDenied(verdict.reason)
     if kind not in Document.Kind.values:
         raise ValidationError("文件类型无效。", code="kind_invalid")
     limit = settings.FUNDADMIN_MAX_UPLOAD_BYTES

@@ -197,8 +197,7 @@ def project_detail(request, pk: int):
         "approval_overdue": approval_overdue(project, today, calendar),
         "small_group": small_group_usage(project.fund_year, exclude=project) if project.is_small_group else None,
         "document_form": forms.DocumentForm(),
-        "can_upload": check(request.user, "propose_project", project)
-        or check(request.user, "view_committee_records", project),
+        "can_upload": services.may_upload_documents(request.user, project),
         "convention_note": CONVENTION_NOTE,
         "today": today,
     }
@@ -251,8 +250,9 @@ def project_act(request, pk: int, action: str):
 @require_POST
 def document_upload(request, pk: int):
     project = _visible_project(request, pk)
-    if not (check(request.user, "propose_project", project) or check(request.user, "view_committee_records", project)):
-        raise PermissionDenied("只有本社区党委或本党工委的工作人员可以上传项目文件。")
+    verdict = services.may_upload_documents(request.user, project)
+    if not verdict:
+        raise PermissionDenied(verdict.reason)
     form = forms.DocumentForm(request.POST, request.FILES)
     if not form.is_valid():
         for errors in form.errors.values():
