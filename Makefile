@@ -14,8 +14,15 @@ demo: $(VENV)/.installed system-deps
 	DJANGO_SETTINGS_MODULE=fundadmin.settings.dev $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: set up (with test-only needs) and run the whole suite
-test: $(VENV)/.installed system-deps-test
+test: $(VENV)/.installed system-deps-test tests/guards/node_modules/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# axe-core for the accessibility guard (tests/guards/test_accessibility.py), pinned by its lock.
+tests/guards/node_modules/.installed: tests/guards/package.json tests/guards/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "The accessibility tests need npm: on Debian, apt-get install npm." >&2; exit 1; }
+	npm ci --prefix tests/guards --no-audit --no-fund --loglevel=error
+	@touch $@
+
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

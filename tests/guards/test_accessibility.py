@@ -1,0 +1,84 @@
+"""Accessibility: axe-core (npm, tests/guards/package.json, installed by `make test`) runs in
+Debian's Chromium on the public pages at a phone's 360 px and on the main staff pages at desktop
+size. No serious or critical violation is allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fundadmin.roles import Role
+from tests.conftest import login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING = {"serious", "critical"}
+
+
+def axe_violations(page, url: str) -> list[str]:
+    if not AXE.exists():
+        raise RuntimeError(f"{AXE} is missing: run `make test` (it runs npm ci --prefix tests/guards).")
+    response = page.goto(page.base + url)
+    assert response.status == 200, url
+    # Evaluated through the DevTools protocol, which the page's CSP does not apply to.
+    page.evaluate(AXE.read_text())
+    result = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}))"
+    )
+    return [
+        f"{url}: [{v['impact']}] {v['id']} — {v['help']} at {v['nodes']}" for v in result if v["impact"] in BLOCKING
+    ]
+
+
+def public_urls(world) -> list[str]:
+    a = world.a
+    code = a.community.code
+    return [
+        "/",
+        f"/c/{code}/",
+        f"/notice/{world.notice.pk}/",
+        f"/project/{a.projects['closed'].pk}/",
+        f"/c/{code}/needs/",
+        f"/c/{code}/needs/new/",
+        f"/c/{code}/annual/",
+        "/data/",
+        f"/objection/?code={world.objection.tracking_code}",
+        "/accounts/login/",
+    ]
+
+
+def test_public_pages_on_a_phone(phone, world):
+    found = [v for url in public_urls(world) for v in axe_violations(phone, url)]
+    assert not found, "\n".join(found)
+
+
+def staff_urls(world) -> list[tuple[Role, str]]:
+    a = world.a
+    code, year = a.community.code, a.fund_year.year
+    closed = a.projects["closed"].pk
+    return [
+        (Role.COMMUNITY_SECRETARY, "/inbox/"),
+        (Role.COMMUNITY_SECRETARY, "/projects/"),
+        (Role.COMMUNITY_SECRETARY, f"/projects/{closed}/"),
+        (Role.COMMUNITY_SECRETARY, "/projects/new/"),
+        (Role.COMMUNITY_SECRETARY, f"/publicity/c/{code}/notices/"),
+        (Role.COMMITTEE_MEMBER, f"/publicity/c/{code}/objections/"),
+        (Role.FINANCE, "/ledger/"),
+        (Role.FINANCE, f"/ledger/{code}/{year}/"),
+        (Role.FINANCE, f"/ledger/committee/{a.community.committee.code}/{year}/"),
+    ]
+
+
+def test_staff_pages(page, world):
+    found = []
+    signed_in = None
+    for role, url in staff_urls(world):
+        if role != signed_in:
+            page.context.clear_cookies()
+            login(page, world.a.people[role].username)
+            signed_in = role
+        found += axe_violations(page, url)
+    assert not found, "\n".join(found)
