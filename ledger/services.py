@@ -301,7 +301,7 @@ def fund_year_close(*, fund_year: FundYear, by, today: datetime.date | None = No
     today = today or timezone.localdate()
     with transaction.atomic():
         account = _account_lock(fund_year.community)
-        fund_year = FundYear.objects.select_for_update().select_related("community").get(pk=fund_year.pk)
+        fund_year = FundYear.objects.select_for_update(of=("self",)).select_related("community").get(pk=fund_year.pk)
         if fund_year.is_closed:
             next_year = FundYear.objects.get(community=fund_year.community, year=fund_year.year + 1)
             carried = JournalEntry.objects.filter(fund_year=fund_year, kind=Kind.CARRY_OUT).first()

@@ -52,7 +52,7 @@ ZERO = Decimal("0.00")
 
 def _locked(project: Project) -> Project:
     """Re-read the project under a row lock: whoever comes second sees the first one's result."""
-    return Project.objects.select_for_update().select_related("community__committee", "fund_year").get(pk=project.pk)
+    return Project.objects.select_for_update(of=("self",)).select_related("community__committee", "fund_year").get(pk=project.pk)
 
 
 def acting_assignment(user: User, codename: str, project: Project) -> RoleAssignment | None:

@@ -113,7 +113,7 @@ def notice_publish_for_project(
 def _locked_notice(notice: Notice) -> Notice:
     # Two staff members may correct or withdraw the same notice at once: the second one waits
     # here and then sees the first one's result (superseded or withdrawn) and is refused.
-    return Notice.objects.select_for_update().select_related("community__committee", "project").get(pk=notice.pk)
+    return Notice.objects.select_for_update(of=("self",)).select_related("community__committee", "project").get(pk=notice.pk)
 
 
 def _notice_create(
@@ -355,7 +355,7 @@ def objection_submit(*, notice: Notice, text: str, name: str = "", contact: str 
 
 def _locked_objection(objection: Objection) -> Objection:
     return (
-        Objection.objects.select_for_update()
+        Objection.objects.select_for_update(of=("self",))
         .select_related("notice__community__committee", "notice__project")
         .get(pk=objection.pk)
     )
@@ -418,7 +418,7 @@ def objection_decide(*, objection: Objection, by, upheld: bool, decision: str, s
             changes={"notice": notice.pk, "remedy": objection.remedy},
         )
         if sent_back:
-            others = Objection.objects.select_for_update().filter(
+            others = Objection.objects.select_for_update(of=("self",)).filter(
                 notice__project=notice.project, notice__kind=Notice.Kind.PLAN, state__in=Objection.OPEN_STATES
             )
             for other in others:
@@ -433,7 +433,7 @@ def objection_decide(*, objection: Objection, by, upheld: bool, decision: str, s
                     project_id=notice.project_id,
                 )
             current = Notice.objects.current().filter(project=notice.project, kind=Notice.Kind.PLAN)
-            for posted in current.filter(withdrawn_at__isnull=True).select_for_update():
+            for posted in current.filter(withdrawn_at__isnull=True).select_for_update(of=("self",)):
                 _withdraw(posted, by, f"异议成立，方案{objection.get_remedy_display()}：{decision}")
     return objection
 
@@ -532,7 +532,7 @@ def annual_summary_publish(
     remarks = optional_text(remarks, "说明", 2000)
     posted_on = posted_on or timezone.localdate()
     with transaction.atomic():
-        fund_year = FundYear.objects.select_for_update().select_related("community__committee").get(pk=fund_year.pk)
+        fund_year = FundYear.objects.select_for_update(of=("self",)).select_related("community__committee").get(pk=fund_year.pk)
         require(by, "act_for_community", fund_year.community)
         live = Notice.objects.current().filter(fund_year=fund_year, kind=Notice.Kind.ANNUAL, withdrawn_at__isnull=True)
         if live.exists():
