@@ -11,6 +11,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,6 +27,8 @@ from .forms import ObjectionForm, PublicNeedForm
 from .models import Need, Notice, Objection
 
 PERIOD_NOTES = {"convention_note": CONVENTION_NOTE, "provisional_note": PROVISIONAL_NOTE}
+
+ARCHIVE_PAGE = 30
 
 
 def _community(code: str) -> Community:
@@ -49,10 +52,14 @@ def index(request):
 def community_board(request, code):
     community = _community(code)
     today = timezone.localdate()
+    board = selectors.board(community, today)
+    # Ten years of a community's notices are close to a thousand: the archive is paged so the
+    # board stays quick to load on a phone (bench/results); what is up now is always on top.
+    archive = Paginator(board["archive"], ARCHIVE_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "publicity/board.html",
-        {"community": community, "board": selectors.board(community, today), "today": today, **PERIOD_NOTES},
+        {"community": community, "board": board, "archive": archive, "today": today, **PERIOD_NOTES},
     )
 
 
