@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from guardian.shortcuts import get_objects_for_user
+from guardian.shortcuts import get_objects_for_user, get_user_perms
 
 from .models import Community, WorkingCommittee
 from .roles import ScopeLevel, permission_label, permission_level, roles_granting
@@ -48,11 +48,24 @@ def check(user, codename: str, obj) -> Verdict:
         return Verdict(False, "该账号已停用。")
     level = permission_level(codename)
     scope = _scope_for(obj, level)
-    app_label = "fundadmin"
-    if user.has_perm(f"{app_label}.{codename}", scope):
+    if codename in _granted_on(user, scope):
         return ALLOWED
     roles = "、".join(role.label for role in roles_granting(codename))
     return Verdict(False, f"您在「{scope}」没有“{label}”的权限（需要：{roles}）。")
+
+
+def _granted_on(user, scope) -> set[str]:
+    """The permission codenames the user's roles grant on this community or committee.
+
+    Only object permissions count — never ``is_superuser``: the system administrator manages the
+    system, and acts in the process only through a role like anyone else. Cached on the user
+    object for the request, as django-guardian does (a page asks about the same scope many times).
+    """
+    cache = user.__dict__.setdefault("_fundadmin_granted", {})
+    key = (scope._meta.model_name, scope.pk)
+    if key not in cache:
+        cache[key] = set(get_user_perms(user, scope))
+    return cache[key]
 
 
 def require(user, codename: str, obj) -> None:

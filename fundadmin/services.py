@@ -133,18 +133,6 @@ def role_revoke(*, assignment: RoleAssignment, by: User | None, reason: str) -> 
     return assignment
 
 
-def active_assignment(user: User, role: Role, obj, day: datetime.date | None = None) -> RoleAssignment | None:
-    """The assignment under which ``user`` holds ``role`` over ``obj``'s community today, if any."""
-    community = obj if isinstance(obj, Community) else obj.community
-    return (
-        RoleAssignment.objects.active(day)
-        .covering(community)
-        .filter(user=user, role=role)
-        .select_related("community", "committee")
-        .first()
-    )
-
-
 # -- fund years ----------------------------------------------------------------------------------
 
 
@@ -162,6 +150,7 @@ def fund_year_set_allocation(*, community: Community, year: int, allocation: Dec
         elif fund_year.is_closed:
             raise ValidationError("该年度已结转，不能再修改年度经费。", code="year_closed")
         else:
+            _check_allocation_covers(fund_year, allocation)
             fund_year.allocation = allocation
             fund_year.save(update_fields=["allocation"])
         event_record(
@@ -172,6 +161,21 @@ def fund_year_set_allocation(*, community: Community, year: int, allocation: Dec
             changes={"allocation": {"before": before, "after": allocation}},
         )
     return fund_year
+
+
+def _check_allocation_covers(fund_year: FundYear, allocation: Decimal) -> None:
+    """An allocation may be cut, but never below what has been received from the city, nor below
+    what is already approved or spent (Art. 5, 13)."""
+    from ledger.selectors import fund_balances
+
+    balances = fund_balances(fund_year)
+    if allocation < balances.received:
+        raise ValidationError(f"年度经费不能低于已到账的拨款 {balances.received:,.2f} 元。", code="below_received")
+    if allocation + balances.carry_over < balances.committed + balances.spent:
+        raise ValidationError(
+            f"年度经费加上年结余不能低于已批准和已支出的合计 {balances.committed + balances.spent:,.2f} 元。",
+            code="below_committed",
+        )
 
 
 # -- the working-day calendar ----------------------------------------------------------------------

@@ -10,7 +10,7 @@ CONTRACT (used by projects.services; keep the names and meanings):
         (FundBalances.cash < amount), locking the account row so two finance staff settling at
         once cannot both pass the check.
 
-Every function here locks the community's ``FundAccount`` row first (``_account_lock``) and only
+Every function here locks the community's ``FundAccount`` row first (``account_lock``) and only
 then reads balances or voucher numbers: that one lock is what makes voucher numbers gapless and
 the overdraft check hold when two finance staff act at the same moment. The trail event is
 written inside the same transaction as the entry.
@@ -100,7 +100,7 @@ def reversal_check(entry: JournalEntry) -> None:
 # -- internals ---------------------------------------------------------------------------------------
 
 
-def _account_lock(community: Community) -> FundAccount:
+def account_lock(community: Community) -> FundAccount:
     """Open the community's subject if needed and lock its row until the transaction ends."""
     account, _ = FundAccount.objects.get_or_create(community=community)
     return FundAccount.objects.select_for_update().get(pk=account.pk)
@@ -151,7 +151,7 @@ def appropriation_record(
     """
     amount = amount_validate(amount)
     with transaction.atomic():
-        account = _account_lock(fund_year.community)
+        account = account_lock(fund_year.community)
         fund_year = _fund_year_fresh(fund_year)
         entry_date_validate(fund_year=fund_year, entry_date=entry_date)
         received = fund_balances(fund_year).received
@@ -185,7 +185,7 @@ def payment_post(*, settlement, by) -> JournalEntry:
     project = settlement.project
     amount = amount_validate(settlement.amount)
     with transaction.atomic():
-        account = _account_lock(project.community)
+        account = account_lock(project.community)
         fund_year = _fund_year_fresh(project.fund_year)
         entry_date_validate(fund_year=fund_year, entry_date=settlement.paid_on)
         net = JournalEntry.objects.filter(settlement=settlement).aggregate(d=Sum("debit"), c=Sum("credit"))
@@ -226,7 +226,7 @@ def entry_reverse(*, entry: JournalEntry, reason: str, by, entry_date: datetime.
     """
     reason = reason_validate(reason)
     with transaction.atomic():
-        account = _account_lock(entry.fund_year.community)
+        account = account_lock(entry.fund_year.community)
         entry = JournalEntry.objects.select_related("fund_year__community", "account").get(pk=entry.pk)
         reversal_check(entry)
         target = reversal_target_year(entry)
@@ -300,7 +300,7 @@ def fund_year_close(*, fund_year: FundYear, by, today: datetime.date | None = No
 
     today = today or timezone.localdate()
     with transaction.atomic():
-        account = _account_lock(fund_year.community)
+        account = account_lock(fund_year.community)
         fund_year = FundYear.objects.select_for_update(of=("self",)).select_related("community").get(pk=fund_year.pk)
         if fund_year.is_closed:
             next_year = FundYear.objects.get(community=fund_year.community, year=fund_year.year + 1)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms as django_forms
+from django.core.exceptions import ValidationError
 
 from fundadmin.models import User
 from fundadmin.permissions import Verdict, check
@@ -70,7 +71,10 @@ def _committee_staff(project: Project):
 
 
 def _pending_change(project: Project) -> ChangeRequest:
-    return project.change_requests.get(status=ChangeRequest.Outcome.PENDING)
+    change = project.change_requests.filter(status=ChangeRequest.Outcome.PENDING).first()
+    if change is None:  # decided meanwhile, e.g. by a second click
+        raise ValidationError("该变更申请已处理。", code="already_decided")
+    return change
 
 
 ACTIONS: list[ActionSpec] = [

@@ -76,8 +76,6 @@ def inbox_items(user, calendar: WorkingCalendar) -> list[InboxItem]:
             for o in offered_actions(project, user)
             if o.verdict and o.spec.waiting and not (o.spec.name == "assign_followup" and project.followup_user_id)
         ]
-        if project.status == Status.DRAFT and project.proposer_id != user.pk:
-            allowed = []  # a colleague's draft is theirs to finish
         for offered in allowed[:1]:
             deadline = approval_deadline(project, calendar) if project.status in APPROVAL_STATES else None
             items.append(

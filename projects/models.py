@@ -86,15 +86,6 @@ COMMITTED_STATES = (
     Status.INVOICE_SIGNING_3,
     Status.SIGNED,
 )
-# Small-group projects that count against the 20% cap once they are on their way (Art. 7(2)).
-IN_FLIGHT_STATES = (
-    Status.CONSENT_REQUESTED,
-    Status.CONSENTED,
-    Status.PUBLICITY,
-    Status.SUBMITTED,
-    Status.COMMITTEE_APPROVED,
-    Status.CONSTRUCTION_APPROVED,
-)
 ENDED_STATES = (Status.CLOSED, Status.WITHDRAWN, Status.REJECTED)
 EDITABLE_STATES = (Status.DRAFT,)
 
@@ -140,7 +131,7 @@ def small_group_justified(project: Project) -> bool:
 
 @rule("须先登记一次同意的联席会议。")
 def meeting_agreed(project: Project) -> bool:
-    meeting = project.meetings.order_by("-held_on", "-pk").first()
+    meeting = project.meetings.order_by("-pk").first()  # the latest recorded, whatever its date
     return meeting is not None and meeting.agreed
 
 
@@ -242,9 +233,6 @@ class ProjectQuerySet(models.QuerySet):
 
     def awaiting_approval(self) -> ProjectQuerySet:
         return self.filter(status__in=(Status.SUBMITTED, Status.COMMITTEE_APPROVED, Status.CONSTRUCTION_APPROVED))
-
-    def active(self) -> ProjectQuerySet:
-        return self.exclude(status__in=ENDED_STATES)
 
     def with_budget_total(self) -> ProjectQuerySet:
         return self.annotate(budget_sum=Sum("budget_lines__amount"))
@@ -361,7 +349,14 @@ class Project(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=status,
-        source=[Status.DRAFT, Status.CONSENT_REQUESTED, Status.CONSENTED, Status.SHELVED],
+        source=[
+            Status.DRAFT,
+            Status.CONSENT_REQUESTED,
+            Status.CONSENTED,
+            Status.SHELVED,
+            Status.PUBLICITY,
+            Status.SUBMITTED,
+        ],
         target=Status.WITHDRAWN,
         permission=may_act_for_community,
         custom={"label": "撤回项目", "needs_reason": True},

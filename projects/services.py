@@ -22,9 +22,9 @@ from fundadmin.permissions import Verdict, check, require
 from fundadmin.roles import ROLE_PERMISSIONS, Role
 from fundadmin.text import required_text
 from ledger.selectors import fund_balances
-from ledger.services import payment_post
+from ledger.services import account_lock, payment_post
 from publicity.models import Notice
-from publicity.services import notice_publish_for_project
+from publicity.services import notice_publish_for_project, plan_notices_take_down
 
 from .models import (
     DECLARATION_FIELDS,
@@ -52,7 +52,11 @@ ZERO = Decimal("0.00")
 
 def _locked(project: Project) -> Project:
     """Re-read the project under a row lock: whoever comes second sees the first one's result."""
-    return Project.objects.select_for_update(of=("self",)).select_related("community__committee", "fund_year").get(pk=project.pk)
+    return (
+        Project.objects.select_for_update(of=("self",))
+        .select_related("community__committee", "fund_year")
+        .get(pk=project.pk)
+    )
 
 
 def acting_assignment(user: User, codename: str, project: Project) -> RoleAssignment | None:
@@ -82,6 +86,12 @@ def _transition(project: Project, name: str, user: User, *, reason: str = "", ch
         if t.permission and not t.permission(project, user):
             raise PermissionDenied(verdict.reason)
         raise ValidationError(verdict.reason, code="condition")
+    codename = getattr(t.permission, "codename", None)
+    assignment = acting_assignment(user, codename, project) if codename else None
+    if codename and assignment is None:
+        # Permissions are synced from role assignments daily; the step itself asks the assignment,
+        # so a role that ended yesterday (or an administrator with no role) acts on nothing.
+        raise PermissionDenied("您今天没有有效的角色任命来办理此事项。")
     before = project.status
     try:
         method()
@@ -89,15 +99,36 @@ def _transition(project: Project, name: str, user: User, *, reason: str = "", ch
         project.save()
     except (TransitionNotAllowed, ConcurrentTransition) as exc:
         raise ValidationError("项目状态已被他人改变，请刷新页面后重试。", code="concurrent") from exc
-    codename = getattr(t.permission, "codename", None)
     event_record(
         action=f"project.{name}",
         obj=project,
         actor=user,
-        acting_as=acting_assignment(user, codename, project) if codename else None,
+        acting_as=assignment,
         reason=reason,
         changes={"from": before, "to": project.status, **(changes or {})},
     )
+
+
+def _fund_year_locked(project: Project) -> FundYear:
+    """Lock the community's ledger account — the lock payments and the year-end close take — and
+    read the fund year afresh, so two approvals at once cannot both spend the same headroom and a
+    close cannot slip in between the check and the approval (Art. 7(2), 13)."""
+    account_lock(project.community)
+    return FundYear.objects.get(pk=project.fund_year_id)
+
+
+def _check_small_group_cap(project: Project, amount: Decimal) -> None:
+    """Art. 7(2): small-group projects together use at most 20% of the year's total fund."""
+    if not project.is_small_group:
+        return
+    usage = small_group_usage(project.fund_year, exclude=project)
+    if usage.used + amount > usage.cap:
+        raise ValidationError(
+            f"受益群体较小的项目合计不得超过年度经费总额的20%（上限 {usage.cap:,.2f} 元，其他此类项目已用 "
+            f"{usage.used:,.2f} 元，尚余 {max(usage.headroom, ZERO):,.2f} 元），本项目 {amount:,.2f} 元超出上限"
+            "（《细则》第七条）。",
+            code="small_group_cap",
+        )
 
 
 def _check_money_rules(project: Project, amount: Decimal, *, replacing: Decimal = ZERO) -> None:
@@ -106,25 +137,18 @@ def _check_money_rules(project: Project, amount: Decimal, *, replacing: Decimal 
     ``replacing`` is the amount this project already holds (committed), which the new amount
     replaces rather than adds to.
     """
-    if project.fund_year.is_closed:
+    fund_year = _fund_year_locked(project)
+    if fund_year.is_closed:
         # Art. 13: a closed year's surplus has been carried over; it commits nothing more.
-        raise ValidationError(f"{project.fund_year.year}年度已结转，不能再批准或变更该年度的项目。", code="year_closed")
-    balances = fund_balances(project.fund_year)
+        raise ValidationError(f"{fund_year.year}年度已结转，不能再批准或变更该年度的项目。", code="year_closed")
+    balances = fund_balances(fund_year)
     if amount - replacing > balances.available:
         raise ValidationError(
             f"本年度可用经费为 {balances.available:,.2f} 元（经费总额 {balances.fund:,.2f} 元，已承诺 "
             f"{balances.committed:,.2f} 元，已支出 {balances.spent:,.2f} 元），不足 {amount - replacing:,.2f} 元。",
             code="insufficient_funds",
         )
-    if project.is_small_group:
-        usage = small_group_usage(project.fund_year, exclude=project)
-        if usage.used + amount > usage.cap:
-            raise ValidationError(
-                f"受益群体较小的项目合计不得超过年度经费总额的20%（上限 {usage.cap:,.2f} 元，其他此类项目已用 "
-                f"{usage.used:,.2f} 元，尚余 {max(usage.headroom, ZERO):,.2f} 元），本项目 {amount:,.2f} 元超出上限"
-                "（《细则》第七条）。",
-                code="small_group_cap",
-            )
+    _check_small_group_cap(project, amount)
 
 
 # -- 1. 提议 Proposal (Art. 9) ---------------------------------------------------------------------
@@ -160,8 +184,9 @@ PLAN_FIELDS = (
 
 def _next_number(community: Community, year: int) -> str:
     prefix = f"{community.code.upper()}-{year}-"
-    last = Project.objects.filter(number__startswith=prefix).aggregate(m=Max("number"))["m"]
-    n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    # Compared as numbers, not text: "-1000" sorts before "-999" as a string.
+    taken = Project.objects.filter(number__startswith=prefix).values_list("number", flat=True)
+    n = max((int(number.rsplit("-", 1)[1]) for number in taken), default=0) + 1
     return f"{prefix}{n:03d}"
 
 
@@ -250,27 +275,20 @@ def project_request_consent(*, project: Project, by: User) -> Project:
     with transaction.atomic():
         project = _locked(project)
         if project.status == Status.DRAFT:
-            _check_small_group_only(project)
+            _fund_year_locked(project)
+            _check_small_group_cap(project, project.budget_total)
         _transition(project, "request_consent", by, changes={"budget_total": project.budget_total})
     return project
-
-
-def _check_small_group_only(project: Project) -> None:
-    if project.is_small_group:
-        usage = small_group_usage(project.fund_year, exclude=project)
-        if usage.used + project.budget_total > usage.cap:
-            raise ValidationError(
-                f"受益群体较小的项目合计不得超过年度经费总额的20%（上限 {usage.cap:,.2f} 元，尚余 "
-                f"{max(usage.headroom, ZERO):,.2f} 元）（《细则》第七条）。",
-                code="small_group_cap",
-            )
 
 
 def project_withdraw(*, project: Project, by: User, reason: str) -> Project:
     reason = required_text(reason, "撤回原因")
     with transaction.atomic():
         project = _locked(project)
+        publicity_up = project.status == Status.PUBLICITY
         _transition(project, "withdraw", by, reason=reason)
+        if publicity_up:
+            plan_notices_take_down(project=project, by=by, reason=f"项目已撤回：{reason}")
     return project
 
 
@@ -332,6 +350,13 @@ def meeting_record(
                 f"项目当前状态为“{project.get_status_display()}”，不能登记联席会议。", code="wrong_state"
             )
         require(by, "act_for_community", project)
+        entered = timezone.localdate(project.status_changed_at)
+        if held_on < entered:
+            # The meeting must discuss this plan as consented (or as shelved): an older meeting
+            # cannot stand in for it (Art. 10).
+            raise ValidationError(
+                f"会议日期不能早于项目进入当前阶段的日期（{entered:%Y-%m-%d}）。", code="stale_meeting"
+            )
         meeting = JointMeeting.objects.create(
             project=project,
             held_on=held_on,
@@ -417,6 +442,8 @@ def project_approve(
                 raise ValidationError("请填写党工委班子会议日期。", code="meeting_required")
             if meeting_date > timezone.localdate():
                 raise ValidationError("班子会议日期不能晚于今天。", code="future_meeting")
+            if project.received_on and meeting_date < project.received_on:
+                raise ValidationError("班子会议日期不能早于党工委收到申请表的日期。", code="meeting_before_receipt")
             name = (
                 "approve_by_committee_last"
                 if project.status == Status.CONSTRUCTION_APPROVED
@@ -434,6 +461,13 @@ def project_approve(
             extra = {}
         else:
             raise ValueError(body)
+        # Art. 11: two principal leaders approve — never one person holding both roles. The other
+        # body's approval of this round was recorded right after the state last changed.
+        other = Review.Kind.CONSTRUCTION if body == Review.Kind.COMMITTEE else Review.Kind.COMMITTEE
+        if project.reviews.filter(
+            kind=other, outcome=Review.Outcome.AGREE, decided_by=by, decided_at__gte=project.status_changed_at
+        ).exists():
+            raise PermissionDenied("党工委和建管委的审批须由两人分别作出（第十一条）。")
         if project.status in (Status.SUBMITTED, Status.COMMITTEE_APPROVED, Status.CONSTRUCTION_APPROVED):
             _check_money_rules(project, project.budget_total)
         _transition(project, name, by, reason=comment)

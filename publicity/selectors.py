@@ -15,9 +15,12 @@ from .models import Need, Notice, Objection
 
 
 def latest_notice(project, kind: str) -> Notice | None:
+    """The notice of the project's current round: published since the project entered the state
+    the notice belongs to. A notice of an earlier round (before a return for revision) has run
+    for a plan that no longer stands and never clears the new one (Art. 10)."""
     return (
         Notice.objects.current()
-        .filter(project=project, kind=kind, withdrawn_at__isnull=True)
+        .filter(project=project, kind=kind, withdrawn_at__isnull=True, published_at__gte=project.status_changed_at)
         .order_by("-posted_on", "-pk")
         .first()
     )
@@ -34,9 +37,17 @@ def notice_clearance(project, kind: str) -> Verdict:
     if notice is None:
         return Verdict(False, "尚未张贴公示。")
     today = timezone.localdate()
-    if today <= notice.ends_on:
-        provisional = "（暂定）" if notice.ends_provisional else ""
-        return Verdict(False, f"公示期至 {notice.ends_on:%Y-%m-%d}{provisional} 止，期满后方可进行下一步。")
+    ends_on, provisional = notice.ends_on, notice.ends_provisional
+    if provisional:
+        # Computed before the year's calendar was published: count again with what is known now,
+        # and never let the period end earlier than first announced.
+        from fundadmin.workdays import WorkingCalendar
+
+        now = WorkingCalendar().add_working_days(notice.posted_on, notice.period_days)
+        ends_on, provisional = max(ends_on, now.date), now.provisional
+    if today <= ends_on:
+        mark = "（暂定）" if provisional else ""
+        return Verdict(False, f"公示期至 {ends_on:%Y-%m-%d}{mark} 止，期满后方可进行下一步。")
     count = open_objections(project, kind).count()
     if count:
         return Verdict(False, f"有 {count} 条异议尚未处理完毕，须待党工委作出决定。")

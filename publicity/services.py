@@ -24,6 +24,7 @@ from fundadmin.text import optional_text, required_text
 from fundadmin.workdays import WorkingCalendar
 
 from .models import Need, Notice, Objection
+from .selectors import latest_notice
 
 
 def _money(value) -> str:
@@ -113,7 +114,11 @@ def notice_publish_for_project(
 def _locked_notice(notice: Notice) -> Notice:
     # Two staff members may correct or withdraw the same notice at once: the second one waits
     # here and then sees the first one's result (superseded or withdrawn) and is refused.
-    return Notice.objects.select_for_update(of=("self",)).select_related("community__committee", "project").get(pk=notice.pk)
+    return (
+        Notice.objects.select_for_update(of=("self",))
+        .select_related("community__committee", "project")
+        .get(pk=notice.pk)
+    )
 
 
 def _notice_create(
@@ -259,6 +264,14 @@ def _withdraw(notice: Notice, by, reason: str) -> None:
     event_record(action="notice.withdraw", obj=notice, actor=by, reason=reason, project_id=notice.project_id)
 
 
+def plan_notices_take_down(*, project, by, reason: str) -> None:
+    """Take down the plan notices still up for a plan that no longer stands (an upheld objection,
+    a withdrawn project). Runs inside the caller's transaction."""
+    current = Notice.objects.current().filter(project=project, kind=Notice.Kind.PLAN, withdrawn_at__isnull=True)
+    for posted in current.select_for_update(of=("self",)):
+        _withdraw(posted, by, reason)
+
+
 REPOST_STATUS = {Notice.Kind.PLAN: "publicity", Notice.Kind.COMPLETION: "completion_notice"}
 
 
@@ -273,8 +286,7 @@ def notice_repost(*, notice: Notice, by, calendar: WorkingCalendar | None = None
         expected = REPOST_STATUS.get(notice.kind)
         if expected and notice.project.status != expected:
             raise ValidationError("项目已不在该公示阶段，无需重新张贴。", code="wrong_state")
-        live = Notice.objects.current().filter(project=notice.project, kind=notice.kind, withdrawn_at__isnull=True)
-        if live.exists():
+        if latest_notice(notice.project, notice.kind) is not None:
             raise ValidationError("该项目已有一份有效的同类公示。", code="duplicate")
         return notice_publish_for_project(project=notice.project, kind=notice.kind, by=by, calendar=calendar)
 
@@ -432,9 +444,9 @@ def objection_decide(*, objection: Objection, by, upheld: bool, decision: str, s
                     community=notice.community,
                     project_id=notice.project_id,
                 )
-            current = Notice.objects.current().filter(project=notice.project, kind=Notice.Kind.PLAN)
-            for posted in current.filter(withdrawn_at__isnull=True).select_for_update(of=("self",)):
-                _withdraw(posted, by, f"异议成立，方案{objection.get_remedy_display()}：{decision}")
+            plan_notices_take_down(
+                project=notice.project, by=by, reason=f"异议成立，方案{objection.get_remedy_display()}：{decision}"
+            )
     return objection
 
 
@@ -532,7 +544,9 @@ def annual_summary_publish(
     remarks = optional_text(remarks, "说明", 2000)
     posted_on = posted_on or timezone.localdate()
     with transaction.atomic():
-        fund_year = FundYear.objects.select_for_update(of=("self",)).select_related("community__committee").get(pk=fund_year.pk)
+        fund_year = (
+            FundYear.objects.select_for_update(of=("self",)).select_related("community__committee").get(pk=fund_year.pk)
+        )
         require(by, "act_for_community", fund_year.community)
         live = Notice.objects.current().filter(fund_year=fund_year, kind=Notice.Kind.ANNUAL, withdrawn_at__isnull=True)
         if live.exists():

@@ -127,3 +127,10 @@ def test_users_are_never_deleted(world):
     with pytest.raises(ValidationError):
         user.delete()
     assert User.objects.filter(pk=user.pk).exists()
+
+
+def test_a_superuser_without_a_role_may_do_nothing_in_the_process(world):
+    a, _, _ = world
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    assert not check(admin, "approve_for_committee", a)
+    assert not check(admin, "propose_project", a)

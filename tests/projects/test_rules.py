@@ -542,3 +542,107 @@ def test_art13_a_closed_year_approves_nothing(people, fund_year, time_machine):
     with pytest.raises(ValidationError, match="已结转"):
         services.project_approve(project=project, by=people[Role.CONSTRUCTION_DIRECTOR], body=Review.Kind.CONSTRUCTION)
     assert Project.objects.get(pk=project.pk).status == Status.SUBMITTED
+
+
+# -- from review: ways around the rules, closed -------------------------------------------------
+
+
+def test_art10_an_old_rounds_notice_never_clears_a_new_plan(people, fund_year, time_machine):
+    clock = Clock(time_machine)
+    sec = people[Role.COMMUNITY_SECRETARY]
+    project = new_project(people, fund_year)
+    walk(project, people, Status.SUBMITTED, clock)
+    services.project_send_back(
+        project=project, by=people[Role.CONSTRUCTION_DIRECTOR], body=Review.Kind.CONSTRUCTION, reason="预算需细化"
+    )
+    walk(project, people, Status.PUBLICITY)  # a new round: new meeting, new notice posted today
+    from publicity.models import Notice
+    from publicity.services import notice_withdraw
+
+    current = Notice.objects.filter(project=project).order_by("-pk").first()
+    notice_withdraw(notice=current, by=sec, reason="张贴有误")
+    with pytest.raises(ValidationError, match="尚未张贴公示"):
+        services.project_submit_for_approval(project=project, by=sec)
+
+
+def test_art11_one_person_never_gives_both_approvals(community, people, fund_year, time_machine):
+    clock = Clock(time_machine)
+    both = user_with_role(Role.COMMITTEE_SECRETARY, community)
+    grant(both, Role.CONSTRUCTION_DIRECTOR, community.committee)
+    from fundadmin.models import User
+
+    both = User.objects.get(pk=both.pk)
+    project = new_project(people, fund_year)
+    walk(project, people, Status.SUBMITTED, clock)
+    services.project_approve(
+        project=project, by=both, body=Review.Kind.COMMITTEE, meeting_date=clock.day, meeting_attendees="班子成员"
+    )
+    with pytest.raises(PermissionDenied, match="两人分别"):
+        services.project_approve(project=project, by=both, body=Review.Kind.CONSTRUCTION)
+    assert Project.objects.get(pk=project.pk).status == Status.COMMITTEE_APPROVED
+
+
+def test_a_role_that_ended_acts_on_nothing_even_before_the_nightly_sync(community, people, fund_year, time_machine):
+    clock = Clock(time_machine)
+    project = new_project(people, fund_year)
+    walk(project, people, Status.CONSENT_REQUESTED, clock)
+    leaving = user_with_role(Role.COMMITTEE_MEMBER, community, valid_until=clock.day)
+    clock.after(1)  # the role ended yesterday; sync_role_permissions has not run yet
+    with pytest.raises(PermissionDenied, match="有效的角色任命"):
+        services.project_consent(project=project, by=leaving)
+
+
+def test_art10_the_meeting_cannot_predate_the_consent(people, fund_year, time_machine):
+    clock = Clock(time_machine)
+    project = new_project(people, fund_year)
+    walk(project, people, Status.CONSENTED, clock)
+    with pytest.raises(ValidationError) as exc:
+        services.meeting_record(
+            project=project,
+            by=people[Role.COMMUNITY_SECRETARY],
+            held_on=dt.date(2020, 1, 1),
+            attendees="x",
+            attendee_count=10,
+            votes_for=9,
+            votes_against=0,
+            votes_abstain=1,
+            minutes="m",
+        )
+    assert exc.value.error_list[0].code == "stale_meeting"
+
+
+def test_withdrawing_during_publicity_takes_the_notice_down(people, fund_year, time_machine):
+    clock = Clock(time_machine)
+    project = new_project(people, fund_year)
+    walk(project, people, Status.PUBLICITY, clock)
+    services.project_withdraw(project=project, by=people[Role.COMMUNITY_SECRETARY], reason="需求已解决")
+    notice = project.notices.get()
+    assert notice.withdrawn_at is not None and "需求已解决" in notice.withdrawn_reason
+
+
+def test_art5_allocation_cannot_fall_below_what_is_committed(people, fund_year, time_machine):
+    from fundadmin.services import fund_year_set_allocation
+
+    clock = Clock(time_machine)
+    project = new_project(people, fund_year)
+    walk(project, people, Status.APPROVED, clock)
+    with pytest.raises(ValidationError) as exc:
+        fund_year_set_allocation(community=fund_year.community, year=2026, allocation=Decimal("50000.00"), by=None)
+    assert exc.value.error_list[0].code == "below_received"
+
+
+def test_art10_a_provisional_notice_end_is_counted_again_once_the_calendar_is_known(people, fund_year, time_machine):
+    from fundadmin.services import calendar_import_csv
+
+    clock = Clock(time_machine, start=dt.date(2026, 12, 28))
+    project = new_project(people, fund_year)
+    walk(project, people, Status.PUBLICITY)  # posted Mon 28 Dec: Dec 29, 30, 31 — not provisional
+    clock.to(dt.date(2026, 12, 30))
+    project2 = new_project(people, fund_year, title="跨年项目")
+    walk(project2, people, Status.PUBLICITY)  # posted Wed 30 Dec: Dec 31, Jan 1 (a guess), Jan 4
+    notice = project2.notices.get()
+    assert notice.ends_provisional and notice.ends_on == dt.date(2027, 1, 4)
+    calendar_import_csv(text="date,kind,name\n2027-01-01,holiday,元旦\n", by=None, source="国办通知")
+    clock.to(dt.date(2027, 1, 5))  # the stored end has passed, but Jan 1 was a holiday: ends Jan 5
+    with pytest.raises(ValidationError, match="2027-01-05"):
+        services.project_submit_for_approval(project=project2, by=people[Role.COMMUNITY_SECRETARY])

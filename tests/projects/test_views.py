@@ -165,3 +165,21 @@ def test_supervisor_cannot_upload(client, people, fund_year):
     client.force_login(people[Role.SUPERVISOR])
     response = client.post(reverse("projects:document_upload", args=[project.pk]), {"kind": "other", "file": pdf()})
     assert response.status_code == 403 and not project.documents.exists()
+
+
+def test_deciding_a_change_twice_gives_a_message_not_an_error(client, people, fund_year, time_machine):
+    from decimal import Decimal
+
+    from projects import services
+
+    clock = Clock(time_machine)
+    project = new_project(people, fund_year)
+    walk(project, people, Status.EXECUTING, clock)
+    services.change_request_submit(
+        project=project, by=people[Role.COMMUNITY_SECRETARY], reason="r", description="d", new_amount=Decimal("6500.00")
+    )
+    client.force_login(people[Role.COMMITTEE_MEMBER])
+    url = reverse("projects:act", args=[project.pk, "decide_change"])
+    assert client.post(url, {"consent": "1", "comment": "同意"}).status_code == 302
+    response = client.post(url, {"consent": "1", "comment": "同意"})
+    assert response.status_code == 200 and "该变更申请已处理" in response.content.decode()
