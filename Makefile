@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test test-postgres lint check venv system-deps system-deps-test lock clean
+.PHONY: demo test test-postgres lint check venv system-deps system-deps-test lock clean bench
 
 ## make demo: set up, load demo data for every role (SQLite) and serve on 127.0.0.1:$(PORT)
 demo: $(VENV)/.installed system-deps
@@ -23,6 +23,10 @@ tests/guards/node_modules/.installed: tests/guards/package.json tests/guards/pac
 	npm ci --prefix tests/guards --no-audit --no-fund --loglevel=error
 	@touch $@
 
+## make bench: city-scale data, page/PDF/audit/ledger timings and a loopback load test (not part of make test)
+##   BENCH_ARGS="--scale 0.1 --quick" for a short run; results in bench/results/
+bench: $(VENV)/.installed system-deps
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
