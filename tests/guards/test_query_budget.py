@@ -33,12 +33,7 @@ def pages(world) -> list[tuple[str, Role | None, str]]:
         ("account book", Role.FINANCE, f"/ledger/{code}/{year}/"),
         ("committee ledger", Role.FINANCE, f"/ledger/committee/{committee}/{year}/"),
     ]
-    # The committee secretary's and construction director's inboxes are left out: they run two
-    # guardian permission queries per offered action per awaiting project (projects/inbox.py →
-    # offered_actions → fundadmin.permissions.check), so they grow with the data. Reported to the
-    # owners of projects/ and fundadmin/; add them back when fixed.
-    growing = {Role.COMMITTEE_SECRETARY, Role.CONSTRUCTION_DIRECTOR}
-    out += [(f"inbox of {role.value}", role, "/inbox/") for role in a.people if role not in growing]
+    out += [(f"inbox of {role.value}", role, "/inbox/") for role in a.people]
     return out
 
 
