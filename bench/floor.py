@@ -27,7 +27,7 @@ def _rows(page: str, q):
         return (
             Notice.objects.filter(community__code=q["code"], superseded_by__isnull=True)
             .values_list("pk", "title", "kind", "posted_on", "ends_on")
-            .order_by("-posted_on", "-pk")
+            .order_by("-posted_on", "-pk")[:30]  # the board shows what is up and one page of the archive
         )
     if page == "notice":
         return Notice.objects.filter(pk=q["pk"]).values_list(
