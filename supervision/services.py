@@ -104,7 +104,9 @@ def opinion_answer(*, opinion: Opinion, by: User, answer: str) -> Opinion:
     answer = _text(answer, "答复", TEXT_LIMIT)
     with transaction.atomic():
         # Two staff may answer at once: the second sees the first answer and is refused.
-        opinion = Opinion.objects.select_for_update(of=("self",)).select_related("community__committee").get(pk=opinion.pk)
+        opinion = (
+            Opinion.objects.select_for_update(of=("self",)).select_related("community__committee").get(pk=opinion.pk)
+        )
         codename = Opinion.ANSWER_PERMISSION[Opinion.Addressee(opinion.addressed_to)]
         verdict = check(by, codename, opinion.community)
         if not verdict:
@@ -141,7 +143,9 @@ def annual_report_submit(
 
     narrative = _text(narrative, "工作总结", NARRATIVE_LIMIT)
     with transaction.atomic():
-        fund_year = FundYear.objects.select_for_update(of=("self",)).select_related("community__committee").get(pk=fund_year.pk)
+        fund_year = (
+            FundYear.objects.select_for_update(of=("self",)).select_related("community__committee").get(pk=fund_year.pk)
+        )
         require(by, "act_for_community", fund_year.community)
         if AnnualReport.objects.filter(fund_year=fund_year).exists():
             raise ValidationError(f"{fund_year.year}年度报告已报送，不能重复报送。", code="duplicate")
@@ -185,7 +189,11 @@ def report_evaluate(
         raise ValidationError("等次无效。", code="grade")
     with transaction.atomic():
         # Lock the report so two evaluators do not both "replace" the same current evaluation.
-        report = AnnualReport.objects.select_for_update(of=("self",)).select_related("community__committee").get(pk=report.pk)
+        report = (
+            AnnualReport.objects.select_for_update(of=("self",))
+            .select_related("community__committee")
+            .get(pk=report.pk)
+        )
         require(by, "evaluate_report", report.community.committee)
         current = report.evaluations.order_by("-evaluated_at", "-pk").first()
         evaluation = ReportEvaluation.objects.create(
