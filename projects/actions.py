@@ -321,3 +321,22 @@ def offered_actions(project: Project, user: User) -> list[Offered]:
             continue
         offered.append(Offered(spec, spec.verdict(project, user)))
     return offered
+
+
+def first_waiting_action(project: Project, user: User) -> Offered | None:
+    """The first step the process waits on this user for, in process order — what the inbox
+    shows. Stops at the first one allowed, so a page of inbox items costs no more than it must."""
+    for spec in ACTIONS:
+        if not spec.waiting or not spec.offered_in(project):
+            continue
+        if spec.name == "assign_followup" and project.followup_user_id:
+            continue
+        if (
+            spec.name == "decide_change"
+            and not project.change_requests.filter(status=ChangeRequest.Outcome.PENDING).exists()
+        ):
+            continue
+        verdict = spec.verdict(project, user)
+        if verdict:
+            return Offered(spec, verdict)
+    return None

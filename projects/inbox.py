@@ -11,7 +11,7 @@ from fundadmin.models import Community, WorkingCommittee
 from fundadmin.roles import permission_level
 from fundadmin.workdays import WorkingCalendar
 
-from .actions import ACTIONS, offered_actions
+from .actions import ACTIONS, first_waiting_action
 from .models import Project, Status
 from .selectors import APPROVAL_STATES, approval_deadline
 
@@ -71,12 +71,9 @@ def _candidates(user):
 def inbox_items(user, calendar: WorkingCalendar) -> list[InboxItem]:
     items = []
     for project in _candidates(user):
-        allowed = [
-            o
-            for o in offered_actions(project, user)
-            if o.verdict and o.spec.waiting and not (o.spec.name == "assign_followup" and project.followup_user_id)
-        ]
-        for offered in allowed[:1]:
+        waiting = first_waiting_action(project, user)
+        allowed = [waiting] if waiting else []
+        for offered in allowed:
             deadline = approval_deadline(project, calendar) if project.status in APPROVAL_STATES else None
             items.append(
                 InboxItem(
