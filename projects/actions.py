@@ -308,33 +308,27 @@ class Offered:
     verdict: Verdict
 
 
+def _applies(spec: ActionSpec, project: Project) -> bool:
+    """Whether the action leads on from the project's current state at all."""
+    if not spec.offered_in(project):
+        return False
+    if spec.name == "decide_change":
+        return project.change_requests.filter(status=ChangeRequest.Outcome.PENDING).exists()
+    return True
+
+
 def offered_actions(project: Project, user: User) -> list[Offered]:
     """Every action that leads on from here, each with this user's verdict and, if refused, why."""
-    offered = []
-    for spec in ACTIONS:
-        if not spec.offered_in(project):
-            continue
-        if (
-            spec.name == "decide_change"
-            and not project.change_requests.filter(status=ChangeRequest.Outcome.PENDING).exists()
-        ):
-            continue
-        offered.append(Offered(spec, spec.verdict(project, user)))
-    return offered
+    return [Offered(spec, spec.verdict(project, user)) for spec in ACTIONS if _applies(spec, project)]
 
 
 def first_waiting_action(project: Project, user: User) -> Offered | None:
     """The first step the process waits on this user for, in process order — what the inbox
     shows. Stops at the first one allowed, so a page of inbox items costs no more than it must."""
     for spec in ACTIONS:
-        if not spec.waiting or not spec.offered_in(project):
+        if not spec.waiting or (spec.name == "assign_followup" and project.followup_user_id):
             continue
-        if spec.name == "assign_followup" and project.followup_user_id:
-            continue
-        if (
-            spec.name == "decide_change"
-            and not project.change_requests.filter(status=ChangeRequest.Outcome.PENDING).exists()
-        ):
+        if not _applies(spec, project):
             continue
         verdict = spec.verdict(project, user)
         if verdict:

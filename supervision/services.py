@@ -10,20 +10,12 @@ from django.utils import timezone
 from audit.services import event_record
 from fundadmin.models import Community, FundYear, User
 from fundadmin.permissions import check, require
+from fundadmin.text import required_text
 
 from .models import AnnualReport, Opinion, ReportEvaluation
 
 TEXT_LIMIT = 4000
 NARRATIVE_LIMIT = 10000
-
-
-def _text(value: str, what: str, limit: int) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError(f"请填写{what}。", code="required")
-    if len(value) > limit:
-        raise ValidationError(f"{what}不能超过 {limit} 字。", code="too_long")
-    return value
 
 
 # -- supervision opinions (Art. 14) ----------------------------------------------------------------
@@ -42,7 +34,7 @@ def opinion_record(
     """A supervisor records an opinion on a project, its payment or a notice of their own
     community (Art. 14). It is the one thing the supervision committee writes."""
     require(by, "supervise_community", community)
-    text = _text(text, "监督意见", TEXT_LIMIT)
+    text = required_text(text, "监督意见", TEXT_LIMIT)
     if addressed_to not in Opinion.Addressee.values:
         raise ValidationError("请选择答复单位。", code="addressee")
     settlement = None
@@ -101,7 +93,7 @@ def opinion_record(
 def opinion_answer(*, opinion: Opinion, by: User, answer: str) -> Opinion:
     """The body the opinion is addressed to answers it, once (community: 社区党委 acting for the
     community; committee: the working committee's execution managers)."""
-    answer = _text(answer, "答复", TEXT_LIMIT)
+    answer = required_text(answer, "答复", TEXT_LIMIT)
     with transaction.atomic():
         # Two staff may answer at once: the second sees the first answer and is refused.
         opinion = (
@@ -141,7 +133,7 @@ def annual_report_submit(
     from 1 December on is accepted and flagged late (Art. 16)."""
     from .selectors import report_snapshot, snapshot_hash
 
-    narrative = _text(narrative, "工作总结", NARRATIVE_LIMIT)
+    narrative = required_text(narrative, "工作总结", NARRATIVE_LIMIT)
     with transaction.atomic():
         fund_year = (
             FundYear.objects.select_for_update(of=("self",)).select_related("community__committee").get(pk=fund_year.pk)
@@ -180,7 +172,7 @@ def report_evaluate(
 ) -> ReportEvaluation:
     """The working committee's 考核评议 of a report: a score (0–100) and/or a grade, with comments.
     A re-evaluation is a new record that names the one it replaces (Art. 16)."""
-    comments = _text(comments, "评议意见", TEXT_LIMIT)
+    comments = required_text(comments, "评议意见", TEXT_LIMIT)
     if score is None and not grade:
         raise ValidationError("请填写评分或选择等次（至少一项）。", code="score_or_grade")
     if score is not None and not 0 <= score <= 100:
