@@ -290,3 +290,38 @@ class SpecialDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+class JobRun(models.Model):
+    """One server's claim on a scheduled job for one period (fundadmin.jobs): cron runs the same
+    commands on every app server, and the unique constraint lets exactly one of them do the work."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", "运行中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    job = models.CharField("任务", max_length=60)
+    period = models.CharField("周期", max_length=20)
+    host = models.CharField("服务器", max_length=100)
+    pid = models.PositiveIntegerField("进程号")
+    started_at = models.DateTimeField("开始时间", default=timezone.now)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    outcome = models.CharField("结果", max_length=10, choices=Outcome.choices, default=Outcome.RUNNING)
+    message = models.TextField("说明", blank=True)
+
+    class Meta:
+        verbose_name = "定时任务运行记录"
+        verbose_name_plural = "定时任务运行记录"
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            # A failed run stays on record and does not block a retry in the same period.
+            models.UniqueConstraint(
+                fields=["job", "period"],
+                condition=Q(outcome__in=["running", "done"]),
+                name="jobrun_one_claim_per_period",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.period} {self.get_outcome_display()}（{self.host}）"

@@ -1,10 +1,9 @@
-from django.core.management.base import BaseCommand
-
+from fundadmin.jobs import ScheduledCommand
 from fundadmin.models import User
 from fundadmin.services import permissions_sync
 
 
-class Command(BaseCommand):
+class Command(ScheduledCommand):
     help = "按当天有效的角色任命重算所有用户的对象权限（每日由 cron 运行，使到期和生效的任命及时起作用）。"
 
     def handle(self, *args, **options):

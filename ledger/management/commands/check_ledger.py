@@ -1,9 +1,10 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from fundadmin.jobs import ScheduledCommand
 from ledger.verification import ledger_verify
 
 
-class Command(BaseCommand):
+class Command(ScheduledCommand):
     help = "核对专项经费台账：逐笔重算各年度余额并检查不变量，发现问题时以非零状态退出。"
 
     def handle(self, *args, **options):
