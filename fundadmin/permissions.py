@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from guardian.shortcuts import get_objects_for_user, get_user_perms
+from guardian.models import UserObjectPermission
 
 from .models import Community, WorkingCommittee
 from .roles import ScopeLevel, permission_label, permission_level, roles_granting
@@ -58,14 +58,38 @@ def _granted_on(user, scope) -> set[str]:
     """The permission codenames the user's roles grant on this community or committee.
 
     Only object permissions count — never ``is_superuser``: the system administrator manages the
-    system, and acts in the process only through a role like anyone else. Cached on the user
-    object for the request, as django-guardian does (a page asks about the same scope many times).
+    system, and acts in the process only through a role like anyone else.
     """
-    cache = user.__dict__.setdefault("_fundadmin_granted", {})
-    key = (scope._meta.model_name, scope.pk)
-    if key not in cache:
-        cache[key] = set(get_user_perms(user, scope))
-    return cache[key]
+    return grants(user).get((scope._meta.model_name, scope.pk), frozenset())
+
+
+def grants(user) -> dict[tuple[str, int], frozenset[str]]:
+    """Every object permission the user holds, as {(model name, pk): codenames}, in one query.
+
+    Cached on the user object for the request, as django-guardian's checker does: a page asks
+    about many projects of a few scopes. ``fundadmin.services.permissions_sync`` clears it.
+    """
+    cached = user.__dict__.get("_fundadmin_grants")
+    if cached is None:
+        found: dict[tuple[str, int], set[str]] = {}
+        rows = UserObjectPermission.objects.filter(user=user, content_type__app_label="fundadmin").values_list(
+            "content_type__model", "object_pk", "permission__codename"
+        )
+        for model_name, object_pk, codename in rows:
+            found.setdefault((model_name, int(object_pk)), set()).add(codename)
+        cached = user.__dict__["_fundadmin_grants"] = {key: frozenset(v) for key, v in found.items()}
+    return cached
+
+
+def forget_grants(user) -> None:
+    user.__dict__.pop("_fundadmin_grants", None)
+
+
+def scopes_with(user, codename: str) -> list[int]:
+    """Primary keys of the communities (or committees, for committee permissions) where the user
+    holds ``codename``; no query once the user's grants are loaded."""
+    model_name = "community" if permission_level(codename) == ScopeLevel.COMMUNITY else "workingcommittee"
+    return sorted(pk for (name, pk), codenames in grants(user).items() if name == model_name and codename in codenames)
 
 
 def require(user, codename: str, obj) -> None:
@@ -78,19 +102,15 @@ def visible_communities(user) -> QuerySet[Community]:
     """Communities the user may read: their own community's, or every one of their committee's."""
     if not user.is_authenticated:
         return Community.objects.none()
-    own = get_objects_for_user(user, "fundadmin.view_community_records", klass=Community, accept_global_perms=False)
-    committees = get_objects_for_user(
-        user, "fundadmin.view_committee_records", klass=WorkingCommittee, accept_global_perms=False
-    )
-    return Community.objects.filter(Q(pk__in=own.values("pk")) | Q(committee__in=committees.values("pk")))
+    own = scopes_with(user, "view_community_records")
+    committees = scopes_with(user, "view_committee_records")
+    return Community.objects.filter(Q(pk__in=own) | Q(committee__in=committees))
 
 
 def visible_committees(user) -> QuerySet[WorkingCommittee]:
     if not user.is_authenticated:
         return WorkingCommittee.objects.none()
-    return get_objects_for_user(
-        user, "fundadmin.view_committee_records", klass=WorkingCommittee, accept_global_perms=False
-    )
+    return WorkingCommittee.objects.filter(pk__in=scopes_with(user, "view_committee_records"))
 
 
 def can_view(user, obj) -> Verdict:

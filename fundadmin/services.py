@@ -17,6 +17,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from audit.services import event_record
 
 from .models import CalendarYear, Community, FundYear, RoleAssignment, SpecialDay, User, WorkingCommittee
+from .permissions import forget_grants
 from .roles import ROLE_PERMISSIONS, Role
 
 # -- roles and permissions ---------------------------------------------------------------------
@@ -56,6 +57,7 @@ def permissions_sync(*, user: User, day: datetime.date | None = None) -> None:
     if user.is_staff != is_admin and not user.is_superuser:
         user.is_staff = is_admin
         user.save(update_fields=["is_staff"])
+    forget_grants(user)
 
 
 def role_grant(

@@ -36,28 +36,32 @@ class DayCount:
 
 @dataclass
 class WorkingCalendar:
-    """Answers working-day questions, loading each year from the database once.
+    """Answers working-day questions from the calendar in the database.
 
-    Make one per request (or per command) and share it across a page's deadlines: it reads a year
-    in one query and never caches across requests, so a calendar edit takes effect at once in
-    every process.
+    Make one per request (or per command) and share it across a page's deadlines: on its first
+    question it reads the whole calendar — which years are published and their special days, a
+    few dozen rows a year — in two queries, and it never caches across requests, so a calendar
+    edit takes effect at once in every process.
     """
 
-    _years: dict[int, tuple[bool, dict[datetime.date, str]]] = field(default_factory=dict)
+    _published: frozenset[int] | None = None
+    _special: dict[datetime.date, str] = field(default_factory=dict)
 
-    def _load(self, year: int) -> tuple[bool, dict[datetime.date, str]]:
-        if year not in self._years:
-            published = CalendarYear.objects.filter(year=year, is_published=True).exists()
-            special = dict(SpecialDay.objects.filter(date__year=year).values_list("date", "kind")) if published else {}
-            self._years[year] = (published, special)
-        return self._years[year]
+    def _load(self) -> None:
+        if self._published is None:
+            self._published = frozenset(CalendarYear.objects.filter(is_published=True).values_list("year", flat=True))
+            # An unpublished year is weekends alone, whatever special days were entered for it.
+            self._special = {
+                day: kind for day, kind in SpecialDay.objects.values_list("date", "kind") if day.year in self._published
+            }
 
     def is_published(self, year: int) -> bool:
-        return self._load(year)[0]
+        self._load()
+        return year in self._published
 
     def is_working_day(self, day: datetime.date) -> bool:
-        _, special = self._load(day.year)
-        kind = special.get(day)
+        self._load()
+        kind = self._special.get(day)
         if kind == SpecialDay.Kind.HOLIDAY:
             return False
         if kind == SpecialDay.Kind.WORKDAY:

@@ -15,6 +15,7 @@ from fundadmin.models import User
 from fundadmin.permissions import Verdict, check
 
 from . import forms, services
+from .facts import facts
 from .models import ChangeRequest, Project, Review, Status
 from .selectors import explain
 
@@ -313,7 +314,7 @@ def _applies(spec: ActionSpec, project: Project) -> bool:
     if not spec.offered_in(project):
         return False
     if spec.name == "decide_change":
-        return project.change_requests.filter(status=ChangeRequest.Outcome.PENDING).exists()
+        return any(c.status == ChangeRequest.Outcome.PENDING for c in facts(project, "change_requests"))
     return True
 
 

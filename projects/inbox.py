@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.urls import reverse
-from guardian.shortcuts import get_objects_for_user
 
 from fundadmin.inbox import InboxItem
-from fundadmin.models import Community, WorkingCommittee
+from fundadmin.models import Community
+from fundadmin.permissions import scopes_with
 from fundadmin.roles import permission_level
 from fundadmin.workdays import WorkingCalendar
 
 from .actions import ACTIONS, first_waiting_action
+from .facts import load_facts, with_facts
 from .models import Project, Status
 from .selectors import APPROVAL_STATES, approval_deadline
 
@@ -38,39 +39,28 @@ def _states(spec) -> set[str]:
 
 def _candidates(user):
     """Projects in a state where some permission the user holds, in that project's scope, acts."""
-    query = Q()
-    held: dict[str, list[int]] = {}
+    states: dict[tuple[str, int], set[str]] = {}  # (scope level, scope pk) -> states where it acts
     for spec in ACTIONS:
         if not spec.waiting:
             continue
         codename = _codename(spec)
         if codename is None:
             continue
-        if codename not in held:
-            klass = Community if permission_level(codename) == "community" else WorkingCommittee
-            held[codename] = list(
-                get_objects_for_user(user, f"fundadmin.{codename}", klass=klass, accept_global_perms=False).values_list(
-                    "pk", flat=True
-                )
-            )
-        ids = held[codename]
-        if not ids:
-            continue
-        scope = Q(community__in=ids) if permission_level(codename) == "community" else Q(community__committee__in=ids)
-        query |= scope & Q(status__in=_states(spec))
-    query |= Q(followup_user=user, status=Status.EXECUTING)
-    if not query:
-        return Project.objects.none()
-    return (
-        Project.objects.filter(query)
-        .select_related("community__committee", "fund_year", "category")
-        .order_by("received_on", "pk")[:200]
-    )
+        for pk in scopes_with(user, codename):
+            states.setdefault((permission_level(codename), pk), set()).update(_states(spec))
+    query = Q(followup_user=user, status=Status.EXECUTING)
+    for (level, pk), where in states.items():
+        # A committee's communities by subquery, so each term can walk the (community, status) index.
+        scope = Q(community=pk) if level == "community" else Q(community__in=Community.objects.filter(committee=pk))
+        query |= scope & Q(status__in=sorted(where))
+    return with_facts(Project.objects.filter(query).select_related("community__committee")).order_by(
+        "received_on", "pk"
+    )[:200]
 
 
 def inbox_items(user, calendar: WorkingCalendar) -> list[InboxItem]:
     items = []
-    for project in _candidates(user):
+    for project in load_facts(list(_candidates(user))):
         waiting = first_waiting_action(project, user)
         allowed = [waiting] if waiting else []
         for offered in allowed:

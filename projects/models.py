@@ -25,6 +25,8 @@ from fundadmin.models import MONEY, Community, FundYear, SpendingCategory
 from fundadmin.permissions import Verdict, check
 from fundadmin.roles import Role
 
+from .facts import facts
+
 if TYPE_CHECKING:
     from fundadmin.models import User
 
@@ -99,11 +101,13 @@ class ContractorKind(models.TextChoices):
 # -- rules: conditions with the message shown when they do not hold --------------------------------
 
 
-def rule(message: str):
-    """Mark a transition condition with the Chinese sentence that explains it when it fails."""
+def rule(message: str, *, reads: tuple[str, ...] = ()):
+    """Mark a transition condition with the Chinese sentence that explains it when it fails, and
+    the facts (projects.facts.FACTS) it reads, so that a page can load them in bulk."""
 
     def decorate(func):
         func.message = message
+        func.reads = reads
         return func
 
     return decorate
@@ -129,13 +133,13 @@ def small_group_justified(project: Project) -> bool:
     return not project.is_small_group or bool(project.small_group_justification.strip())
 
 
-@rule("须先登记一次同意的联席会议。")
+@rule("须先登记一次同意的联席会议。", reads=("meetings",))
 def meeting_agreed(project: Project) -> bool:
-    meeting = project.meetings.order_by("-pk").first()  # the latest recorded, whatever its date
+    meeting = max(facts(project, "meetings"), key=lambda m: m.pk, default=None)  # the latest recorded
     return meeting is not None and meeting.agreed
 
 
-@rule("公示期未满或仍有未处理的异议，不能结束公示。")
+@rule("公示期未满或仍有未处理的异议，不能结束公示。", reads=("notices",))
 def plan_notice_cleared(project: Project) -> bool:
     from publicity.selectors import plan_notice_clearance
 
@@ -147,12 +151,12 @@ def has_followup(project: Project) -> bool:
     return project.followup_user_id is not None
 
 
-@rule("还有待党工委决定的变更申请。")
+@rule("还有待党工委决定的变更申请。", reads=("change_requests",))
 def no_pending_change(project: Project) -> bool:
-    return not project.change_requests.filter(status=ChangeRequest.Outcome.PENDING).exists()
+    return not any(c.status == ChangeRequest.Outcome.PENDING for c in facts(project, "change_requests"))
 
 
-@rule("完成情况公示期未满或仍有未处理的异议。")
+@rule("完成情况公示期未满或仍有未处理的异议。", reads=("notices",))
 def completion_notice_cleared(project: Project) -> bool:
     from publicity.selectors import completion_notice_clearance
 
@@ -162,16 +166,15 @@ def completion_notice_cleared(project: Project) -> bool:
 def _current_document_kinds(project: Project) -> set[str]:
     # Filtered in Python on purpose: with "superseded_by IS NULL" in SQL, SQLite walks the unique
     # index on superseded_by (every current document of the city) instead of the project's few rows.
-    rows = project.documents.order_by().values_list("kind", "superseded_by_id")
-    return {kind for kind, superseded_by in rows if superseded_by is None}
+    return {d.kind for d in facts(project, "documents") if d.superseded_by_id is None}
 
 
-@rule("须先上传发票。")
+@rule("须先上传发票。", reads=("documents",))
 def invoice_uploaded(project: Project) -> bool:
     return Document.Kind.INVOICE in _current_document_kinds(project)
 
 
-@rule("无发票支付须先有事前会议决定、事中签字证明和领款人签字凭证（第十三条）。")
+@rule("无发票支付须先有事前会议决定、事中签字证明和领款人签字凭证（第十三条）。", reads=("documents",))
 def no_invoice_vouchers(project: Project) -> bool:
     kinds = _current_document_kinds(project)
     return {Document.Kind.PAYMENT_DECISION, Document.Kind.SIGNED_PROOF, Document.Kind.PAYEE_SIGNATURE} <= kinds
@@ -242,7 +245,16 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(status__in=(Status.SUBMITTED, Status.COMMITTEE_APPROVED, Status.CONSTRUCTION_APPROVED))
 
     def with_budget_total(self) -> ProjectQuerySet:
-        return self.annotate(budget_sum=Sum("budget_lines__amount"))
+        """Annotate ``budget_sum`` with a correlated subquery: no GROUP BY over the project's
+        columns, so it costs the same beside any select_related or filter."""
+        lines = (
+            BudgetLine.objects.filter(project=models.OuterRef("pk"))
+            .order_by()
+            .values("project")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        return self.annotate(budget_sum=models.Subquery(lines, output_field=models.DecimalField(**MONEY)))
 
 
 class Project(ConcurrentTransitionMixin, models.Model):

@@ -11,10 +11,10 @@ import datetime
 
 from django.urls import reverse
 from django.utils import timezone
-from guardian.shortcuts import get_objects_for_user
 
 from fundadmin.inbox import InboxItem
 from fundadmin.models import Community, FundYear, WorkingCommittee
+from fundadmin.permissions import scopes_with
 from fundadmin.workdays import Deadline, WorkingCalendar
 
 from .annual import annual_due_date
@@ -25,11 +25,11 @@ ANNUAL_REMINDER_FROM = (12, 1)
 
 
 def _communities(user, codename: str):
-    return get_objects_for_user(user, f"fundadmin.{codename}", klass=Community, accept_global_perms=False)
+    return Community.objects.filter(pk__in=scopes_with(user, codename))
 
 
 def _committees(user, codename: str):
-    return get_objects_for_user(user, f"fundadmin.{codename}", klass=WorkingCommittee, accept_global_perms=False)
+    return WorkingCommittee.objects.filter(pk__in=scopes_with(user, codename))
 
 
 def inbox_items(user, calendar: WorkingCalendar) -> list[InboxItem]:

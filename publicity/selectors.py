@@ -17,13 +17,21 @@ from .models import Need, Notice, Objection
 def latest_notice(project, kind: str) -> Notice | None:
     """The notice of the project's current round: published since the project entered the state
     the notice belongs to. A notice of an earlier round (before a return for revision) has run
-    for a plan that no longer stands and never clears the new one (Art. 10)."""
-    return (
-        Notice.objects.current()
-        .filter(project=project, kind=kind, withdrawn_at__isnull=True, published_at__gte=project.status_changed_at)
-        .order_by("-posted_on", "-pk")
-        .first()
-    )
+    for a plan that no longer stands and never clears the new one (Art. 10). Read from the
+    project's facts (projects.facts), so a page asking about many projects pays no query each."""
+    from projects.facts import facts
+
+    notices = facts(project, "notices")
+    replaced = {n.supersedes_id for n in notices}  # a corrected notice is not current
+    live = [
+        n
+        for n in notices
+        if n.kind == kind
+        and n.pk not in replaced
+        and n.withdrawn_at is None
+        and n.published_at >= project.status_changed_at
+    ]
+    return max(live, key=lambda n: (n.posted_on, n.pk), default=None)
 
 
 def open_objections(project, kind: str | None = None):
@@ -32,7 +40,10 @@ def open_objections(project, kind: str | None = None):
 
 
 def notice_clearance(project, kind: str) -> Verdict:
-    """A notice must have run through the end of its last working day with no open objection."""
+    """A notice must have run through the end of its last working day with no open objection
+    on any version of the project's notices of that kind."""
+    from projects.facts import facts
+
     notice = latest_notice(project, kind)
     if notice is None:
         return Verdict(False, "尚未张贴公示。")
@@ -48,7 +59,7 @@ def notice_clearance(project, kind: str) -> Verdict:
     if today <= ends_on:
         mark = "（暂定）" if provisional else ""
         return Verdict(False, f"公示期至 {ends_on:%Y-%m-%d}{mark} 止，期满后方可进行下一步。")
-    count = open_objections(project, kind).count()
+    count = sum(n.open_objection_count for n in facts(project, "notices") if n.kind == kind)
     if count:
         return Verdict(False, f"有 {count} 条异议尚未处理完毕，须待党工委作出决定。")
     return Verdict(True)

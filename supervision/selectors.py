@@ -12,9 +12,9 @@ from decimal import Decimal
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import DecimalField, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, ExtractMonth
-from guardian.shortcuts import get_objects_for_user
 
 from fundadmin.models import MONEY, Community, FundYear, SpendingCategory, WorkingCommittee
+from fundadmin.permissions import scopes_with
 from fundadmin.workdays import Deadline, WorkingCalendar
 
 from .models import AnnualReport, Opinion, ReportEvaluation, report_late_from
@@ -45,11 +45,11 @@ def opinions_for_project(project) -> list[Opinion]:
 
 
 def communities_with(user, codename: str) -> QuerySet[Community]:
-    return get_objects_for_user(user, f"fundadmin.{codename}", klass=Community, accept_global_perms=False)
+    return Community.objects.filter(pk__in=scopes_with(user, codename))
 
 
 def committees_with(user, codename: str) -> QuerySet[WorkingCommittee]:
-    return get_objects_for_user(user, f"fundadmin.{codename}", klass=WorkingCommittee, accept_global_perms=False)
+    return WorkingCommittee.objects.filter(pk__in=scopes_with(user, codename))
 
 
 def opinions_to_answer(user) -> QuerySet[Opinion]:
