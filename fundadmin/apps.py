@@ -1,6 +1,18 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def create_cache_tables(sender, using, verbosity=1, **kwargs):
+    """`migrate` also creates the table of a DatabaseCache (production's shared cache when no
+    Redis is configured), so a deployment needs no extra step; a no-op for any other cache."""
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=max(verbosity - 1, 0))
 
 
 class FundadminConfig(AppConfig):
     name = "fundadmin"
     verbose_name = "组织与经费年度"
+
+    def ready(self):
+        post_migrate.connect(create_cache_tables, sender=self, dispatch_uid="fundadmin.create_cache_tables")

@@ -5,7 +5,8 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY
+from .base import SECRET_KEY, STORAGES
+from .cluster import caches_from_env, default_storage_from_env, session_engine_for
 
 ENVIRONMENT = "production"
 DEBUG = False
@@ -25,6 +26,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 # Behind the proxy, trust its X-Forwarded-For for the client address recorded in the trail.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+# Several app servers (docs/scaling.md): uploaded files in an S3-compatible bucket when
+# FUNDADMIN_S3_BUCKET is set, one cache for all (Redis, or the database), sessions in the database.
+STORAGES = {**STORAGES, "default": default_storage_from_env(os.environ)}
+CACHES = caches_from_env(os.environ)
+SESSION_ENGINE = session_engine_for(CACHES)
 
 # Reminders go out by SMTP; without EMAIL_HOST, through the server's local mail relay.
 MAILERS = {

@@ -1,0 +1,93 @@
+"""What several app servers must share, built from environment variables (docs/scaling.md).
+
+Not a settings module: production.py calls these functions, and tests/scaling builds the same
+configuration from them, so what is tested is what production runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.core.exceptions import ImproperlyConfigured
+
+FILESYSTEM_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+S3_STORAGE_BACKEND = "storages.backends.s3.S3Storage"
+CACHE_TABLE = "fundadmin_cache"
+DB_SESSIONS = "django.contrib.sessions.backends.db"
+CACHED_DB_SESSIONS = "django.contrib.sessions.backends.cached_db"
+
+
+def default_storage_from_env(environ: Mapping[str, str]) -> dict:
+    """The storage for uploaded documents and notice photos: an S3-compatible bucket when
+    FUNDADMIN_S3_BUCKET is set, else the filesystem under MEDIA_ROOT (one server, or a shared mount).
+
+    Credentials are not settings: boto3 reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or an
+    instance role) from the environment itself, so they never appear in a settings dump.
+    """
+    bucket = environ.get("FUNDADMIN_S3_BUCKET", "").strip()
+    if not bucket:
+        return dict(FILESYSTEM_STORAGE)
+    options: dict = {
+        "bucket_name": bucket,
+        # No ACL header: objects stay as private as the bucket. Files are only ever served
+        # through permission-checking views, never by a bucket URL.
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": 300,
+        # Documents are evidence (Art. 17): a name already taken gets a new name, never a
+        # silent replacement (django-storages' S3 default is to overwrite).
+        "file_overwrite": False,
+        "location": environ.get("FUNDADMIN_S3_PREFIX", "").strip().strip("/"),
+    }
+    endpoint = environ.get("FUNDADMIN_S3_ENDPOINT_URL", "").strip()
+    if endpoint:
+        options["endpoint_url"] = endpoint
+        # MinIO, Ceph and most stores on the city's own servers answer path-style requests;
+        # virtual-host style would need a DNS name per bucket.
+        options["addressing_style"] = environ.get("FUNDADMIN_S3_ADDRESSING_STYLE", "path")
+    region = environ.get("FUNDADMIN_S3_REGION", "").strip()
+    if region:
+        options["region_name"] = region
+    return {"BACKEND": S3_STORAGE_BACKEND, "OPTIONS": options}
+
+
+def caches_from_env(environ: Mapping[str, str]) -> dict:
+    """One cache that every app server shares (the publicity rate limit counts in it).
+
+    FUNDADMIN_CACHE_URL=redis://… (or rediss://, unix://) uses Django's built-in RedisCache;
+    unset or ``db`` uses Django's DatabaseCache in the one PostgreSQL (its table is created by
+    ``migrate``, see fundadmin.apps). Anything per-process (locmem, file, dummy) is refused: with
+    several workers it would count each worker separately.
+    """
+    url = environ.get("FUNDADMIN_CACHE_URL", "").strip()
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": "fundadmin",
+            }
+        }
+    if url in ("", "db", "database"):
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": CACHE_TABLE,
+                "KEY_PREFIX": "fundadmin",
+                # The default of 300 entries would cull rate-limit counts while many addresses
+                # submit at once, forgetting exactly the counts that matter.
+                "OPTIONS": {"MAX_ENTRIES": 100_000},
+            }
+        }
+    raise ImproperlyConfigured(
+        f"FUNDADMIN_CACHE_URL={url!r}: use redis://host:6379/0 (Redis) or db (the database); "
+        "a per-process cache would not be shared by the app servers."
+    )
+
+
+def session_engine_for(caches: Mapping[str, dict]) -> str:
+    """Sessions in the database, which every server shares; read through the cache when it is
+    Redis. Never cache-only sessions: a Redis restart would log everyone out."""
+    if caches["default"]["BACKEND"].endswith("RedisCache"):
+        return CACHED_DB_SESSIONS
+    return DB_SESSIONS
