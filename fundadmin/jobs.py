@@ -82,11 +82,11 @@ class ScheduledCommand(BaseCommand):
                 self.stdout = OutputWrapper(options["stdout"])
             holder = job_holder(job=job, period=period)
             by = (
-                f"另一台服务器 {holder.host} 已于 {timezone.localtime(holder.started_at):%H:%M:%S}"
+                f"{holder.host}（进程 {holder.pid}）于 {timezone.localtime(holder.started_at):%H:%M:%S} "
                 if holder
-                else "另一台服务器已"
+                else "另一台服务器"
             )
-            self.stdout.write(f"{job} {period}：{by}运行，本机跳过。")
+            self.stdout.write(f"{job} {period}：已由 {by}运行，本次跳过。")
             return ""
         try:
             output = super().execute(*args, **options)

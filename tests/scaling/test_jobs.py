@@ -40,8 +40,8 @@ def day(time_machine):
 def test_every_scheduled_command_runs_once_per_day(command, day):
     first = run(command, "--once-per-day")
     second = run(command, "--once-per-day")
-    assert "本机跳过" not in first
-    assert second.count("\n") == 1 and f"{command} {day}：另一台服务器" in second and "本机跳过" in second
+    assert "本次跳过" not in first
+    assert second.count("\n") == 1 and f"{command} {day}：已由 " in second and "本次跳过" in second
     assert JobRun.objects.get(job=command, period=str(day)).outcome == JobRun.Outcome.DONE
 
 
@@ -64,8 +64,8 @@ def test_without_the_flag_a_command_always_runs(day):
 
 def test_reminders_claim_the_day_they_are_for(day):
     run("send_reminders", "--once-per-day", "--date", "2026-11-27")
-    assert "本机跳过" in run("send_reminders", "--once-per-day", "--date", "2026-11-27")
-    assert "本机跳过" not in run("send_reminders", "--once-per-day")  # today is another period
+    assert "本次跳过" in run("send_reminders", "--once-per-day", "--date", "2026-11-27")
+    assert "本次跳过" not in run("send_reminders", "--once-per-day")  # today is another period
     run("send_reminders", "--once-per-day", "--dry-run")  # a dry run claims nothing
     assert sorted(JobRun.objects.values_list("period", flat=True)) == ["2026-11-27", "2026-11-30"]
 
@@ -125,6 +125,6 @@ def test_racing_claims_on_postgresql_win_once():
 @pytest.mark.django_db(transaction=True)
 def test_two_servers_starting_verify_audit_together_verify_once():
     outputs = race(lambda: run("verify_audit", "--once-per-day"))
-    assert sum("本机跳过" in out for out in outputs) == 1
+    assert sum("本次跳过" in out for out in outputs) == 1
     assert VerificationRun.objects.count() == 1
     assert JobRun.objects.get(job="verify_audit").outcome == JobRun.Outcome.DONE
