@@ -47,7 +47,7 @@ def _rows(page: str, q):
         return (
             Project.objects.filter(community__committee__code=q["committee"])
             .values_list("number", "title", "status", "community__name", "fund_year__year")
-            .order_by("-created_at")[:500]
+            .order_by("-created_at")[:50]  # the list shows a page of 50
         )
     if page == "inbox":
         return Project.objects.filter(community__committee__code=q["committee"], status__in=q["states"]).values_list(

@@ -80,6 +80,15 @@ def load_facts(projects: list) -> list:
     return projects
 
 
+def prefetch_fact(name: str, *select_related: str, order_by: tuple[str, ...] = ()) -> Prefetch:
+    """For a page that shows a fact's rows itself (the project page): the same rows the rules
+    read, with what the page shows of them joined and in the page's order."""
+    queryset = FACTS[name]()
+    if select_related:
+        queryset = queryset.select_related(*select_related)
+    return Prefetch(name, queryset=queryset.order_by(*order_by) if order_by else queryset)
+
+
 # Read outside a transition's conditions: the "decide a change request" step is offered only
 # while a change is pending (projects.actions).
 ALSO_READ = {"change_requests": ("approved", "executing")}

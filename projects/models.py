@@ -328,6 +328,8 @@ class Project(ConcurrentTransitionMixin, models.Model):
         # SQLite's SUM drops trailing zeros; amounts are always shown and compared to the cent.
         if hasattr(self, "budget_sum"):
             total = self.budget_sum or ZERO
+        elif "budget_lines" in getattr(self, "_prefetched_objects_cache", {}):  # the page shows them
+            total = sum((line.amount for line in self.budget_lines.all()), ZERO)
         else:
             total = self.budget_lines.aggregate(total=Sum("amount"))["total"] or ZERO
         return total.quantize(CENT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.db.models import Case, DecimalField, F, QuerySet, Sum, When
@@ -97,5 +98,21 @@ def approval_deadline(project: Project, calendar=None):
 
 
 def approval_overdue(project: Project, today, calendar=None) -> bool:
+    if project.status not in APPROVAL_STATES:
+        return False
     deadline = approval_deadline(project, calendar)
-    return deadline is not None and project.status in APPROVAL_STATES and today > deadline.date
+    return deadline is not None and today > deadline.date
+
+
+def last_receipt_overdue_by(today, calendar=None):
+    """The latest receipt date whose approval is overdue on ``today``: a form received on that
+    day or before and still awaiting a decision is overdue (Art. 11). The deadline never moves
+    earlier for a later receipt, so walking back from today finds it — a SQL filter on
+    ``received_on`` instead of a deadline computed row by row."""
+    from fundadmin.workdays import WorkingCalendar
+
+    calendar = calendar or WorkingCalendar()
+    day = today - datetime.timedelta(days=1)
+    while calendar.add_working_days(day, APPROVAL_DAYS).date >= today:
+        day -= datetime.timedelta(days=1)
+    return day

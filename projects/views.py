@@ -3,7 +3,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,27 +14,33 @@ from django.views.decorators.http import require_POST
 from audit.models import AuditEvent
 from audit.selectors import action_label
 from fundadmin.models import FundYear
-from fundadmin.permissions import can_view, check, visible_communities
+from fundadmin.permissions import can_view, check, scopes_with, visible_communities
 from fundadmin.workdays import CONVENTION_NOTE, WorkingCalendar
 from publicity.models import Need, Notice
 from supervision.selectors import opinions_for_project
 
 from . import forms, services
 from .actions import ACTIONS_BY_NAME, offered_actions
+from .facts import prefetch_fact
 from .models import STAGES, ChangeRequest, Document, Project, Status
 from .selectors import (
     APPROVAL_STATES,
     approval_deadline,
     approval_overdue,
+    last_receipt_overdue_by,
     small_group_usage,
     stepper,
     visible_projects,
 )
 
+LIST_PAGE = 50  # projects a page of the list
 
-def _visible_project(request, pk: int) -> Project:
+
+def _visible_project(request, pk: int, *related: str) -> Project:
     project = get_object_or_404(
-        Project.objects.select_related("community__committee", "fund_year", "category", "proposer", "followup_user"),
+        Project.objects.select_related(
+            "community__committee", "fund_year", "category", "proposer", "followup_user", *related
+        ),
         pk=pk,
     )
     if not can_view(request.user, project):
@@ -47,6 +55,7 @@ def _errors(exc: ValidationError) -> list[str]:
 
 @login_required
 def project_list(request):
+    """Every project the user may read, newest first, filtered and paged (LIST_PAGE a page)."""
     communities = visible_communities(request.user)
     form = forms.ProjectFilterForm(request.GET or None, communities=communities)
     projects = (
@@ -71,14 +80,20 @@ def project_list(request):
             projects = projects.filter(status__in=dict((k, s) for k, _, s in STAGES)[data["stage"]])
         overdue_only = data["overdue"]
     calendar = WorkingCalendar()
-    rows = []
-    for project in projects[:500]:
-        overdue = approval_overdue(project, today, calendar)
-        if overdue_only and not overdue:
-            continue
-        rows.append((project, overdue))
-    can_propose = any(check(request.user, "propose_project", c) for c in communities)
-    return render(request, "projects/list.html", {"rows": rows, "form": form, "can_propose": can_propose})
+    if overdue_only:
+        projects = projects.filter(
+            status__in=APPROVAL_STATES, received_on__lte=last_receipt_overdue_by(today, calendar)
+        )
+    page = Paginator(projects, LIST_PAGE).get_page(request.GET.get("page"))
+    rows = [(project, approval_overdue(project, today, calendar)) for project in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    can_propose = bool(scopes_with(request.user, "propose_project"))
+    return render(
+        request,
+        "projects/list.html",
+        {"rows": rows, "page": page, "query": query.urlencode(), "form": form, "can_propose": can_propose},
+    )
 
 
 def _proposable(user):
@@ -163,11 +178,22 @@ def project_edit(request, pk: int):
 
 @login_required
 def project_detail(request, pk: int):
-    project = _visible_project(request, pk)
+    project = _visible_project(request, pk, "invoice", "settlement")
+    # What the page shows of the meetings, notices, documents and change requests is what the
+    # rules behind its actions read (projects.facts): loaded once, for both.
+    prefetch_related_objects(
+        [project],
+        "budget_lines",
+        prefetch_fact("meetings"),
+        prefetch_fact("notices", "superseded_by", order_by=("posted_on", "pk")),
+        prefetch_fact("documents", "uploaded_by", order_by=("kind", "uploaded_at")),
+        prefetch_fact("change_requests", "requested_by", "decided_by", "plan_version"),
+    )
     calendar = WorkingCalendar()
     today = timezone.localdate()
-    plan_notice = (
-        project.notices.filter(kind=Notice.Kind.PLAN, superseded_by__isnull=True).order_by("-posted_on").first()
+    notices = project.notices.all()
+    plan_notice = max(
+        (n for n in notices if n.kind == Notice.Kind.PLAN and n.is_current), key=lambda n: n.posted_on, default=None
     )
     context = {
         "project": project,
@@ -175,16 +201,16 @@ def project_detail(request, pk: int):
         "actions": offered_actions(project, request.user),
         "lines": project.budget_lines.all(),
         "budget_total": project.budget_total,
-        "documents": project.documents.select_related("uploaded_by").order_by("kind", "uploaded_at"),
+        "documents": project.documents.all(),
         "reviews": project.reviews.select_related("decided_by"),
         "meetings": project.meetings.all(),
-        "notices": project.notices.order_by("posted_on", "pk"),
+        "notices": notices,
         "plan_notice": plan_notice,
-        "changes": project.change_requests.select_related("requested_by", "decided_by", "plan_version"),
+        "changes": project.change_requests.all(),
         "versions": project.plan_versions.all(),
         "progress": project.progress_notes.select_related("recorded_by"),
         "inspections": project.inspections.all(),
-        "invoice": getattr(project, "invoice", None),
+        "invoice": getattr(project, "invoice", None),  # joined by _visible_project
         "settlement": getattr(project, "settlement", None),
         "timeline": [
             (e, action_label(e.action)) for e in AuditEvent.objects.filter(project_id=project.pk).order_by("seq")

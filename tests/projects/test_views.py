@@ -183,3 +183,38 @@ def test_deciding_a_change_twice_gives_a_message_not_an_error(client, people, fu
     assert client.post(url, {"consent": "1", "comment": "同意"}).status_code == 302
     response = client.post(url, {"consent": "1", "comment": "同意"})
     assert response.status_code == 200 and "该变更申请已处理" in response.content.decode()
+
+
+def test_project_list_pages_and_finds_an_overdue_project_on_any_page(client, people, fund_year, time_machine):
+    from projects.views import LIST_PAGE
+
+    clock = Clock(time_machine)
+    old = walk(new_project(people, fund_year, title="早已报送的项目"), people, Status.SUBMITTED, clock)
+    for i in range(LIST_PAGE):  # newer projects push it to the second page
+        new_project(people, fund_year, title=f"新项目{i}")
+    clock.after(10)
+    client.force_login(people[Role.COMMITTEE_MEMBER])
+    first = client.get(reverse("projects:list")).content.decode()
+    assert old.title not in first and "第 1 / 2 页" in first and f"共 {LIST_PAGE + 1} 个项目" in first
+    assert old.title in client.get(reverse("projects:list"), {"page": 2}).content.decode()
+    # The overdue filter is applied before paging (Art. 11: 5 working days from receipt).
+    overdue = client.get(reverse("projects:list"), {"overdue": "on"}).content.decode()
+    assert old.title in overdue and "新项目" not in overdue and "共 1 个项目" in overdue
+    # The pager keeps the filters.
+    paged = client.get(reverse("projects:list"), {"year": fund_year.year}).content.decode()
+    assert f"year={fund_year.year}&amp;page=2" in paged
+
+
+def test_overdue_receipt_cut_off_agrees_with_the_deadline_of_every_day(db):
+    """received_on <= last_receipt_overdue_by(today)  <=>  today is after the approval deadline,
+    for every receipt and every day across the National Day holiday and its make-up weekends."""
+    from fundadmin.workdays import WorkingCalendar
+    from projects.selectors import APPROVAL_DAYS, last_receipt_overdue_by
+
+    calendar = WorkingCalendar()
+    days = [dt.date(2026, 9, 15) + dt.timedelta(days=n) for n in range(45)]
+    for today in days:
+        cut = last_receipt_overdue_by(today, calendar)
+        for received in days:
+            overdue = today > calendar.add_working_days(received, APPROVAL_DAYS).date
+            assert (received <= cut) == overdue, (today, received, cut)
