@@ -114,11 +114,14 @@ class AnnualStatus:
         return "已按时发布" if self.on_time else "逾期发布"
 
 
-def annual_statuses(communities, year: int) -> list[AnnualStatus]:
+def annual_statuses(communities, year: int, fund_years: dict | None = None) -> list[AnnualStatus]:
     """For a committee's page: which communities have (not) published the year by 20 December.
-    A withdrawn summary does not count; a corrected one counts from its first version's posting."""
+    A withdrawn summary does not count; a corrected one counts from its first version's posting.
+    ``fund_years`` (by community id), when the caller has them, saves their query."""
     communities = list(communities)
-    years = {fy.community_id: fy for fy in FundYear.objects.filter(community__in=communities, year=year)}
+    if fund_years is None:
+        fund_years = {fy.community_id: fy for fy in FundYear.objects.filter(community__in=communities, year=year)}
+    years = fund_years
     live = {
         n.community_id: n
         for n in Notice.objects.current()

@@ -196,10 +196,11 @@ class ReportStatus:
         return {"submitted": "ok", "late": "bad", "overdue": "bad", "due": "warn", "no_fund": ""}[self.state]
 
 
-def report_statuses(communities, year: int, today: datetime.date) -> list[ReportStatus]:
-    """Each community's report for ``year``: submitted on time, late, due or overdue (3 queries)."""
+def report_statuses(communities, year: int, today: datetime.date, fund_years=None) -> list[ReportStatus]:
+    """Each community's report for ``year``: submitted on time, late, due or overdue (3 queries,
+    2 when the caller has the fund years, by community id)."""
     communities = list(communities)
-    years = {fy.community_id: fy for fy in FundYear.objects.filter(community__in=communities, year=year)}
+    years = fund_years if fund_years is not None else _fund_years(communities, year)
     reports = {
         r.community_id: r
         for r in AnnualReport.objects.filter(community__in=communities, year=year).prefetch_related("evaluations")
@@ -213,6 +214,15 @@ def report_statuses(communities, year: int, today: datetime.date) -> list[Report
             current = evaluations[-1] if evaluations else None
         out.append(ReportStatus(c, years.get(c.pk), report, current, report_late_from(year), today))
     return out
+
+
+def _fund_years(communities, year: int) -> dict:
+    return {fy.community_id: fy for fy in FundYear.objects.filter(community__in=communities, year=year)}
+
+
+def _count(rows: list, qs) -> int:
+    """How many rows ``qs`` has, given the first LIST_LIMIT of them: no query unless cut off."""
+    return len(rows) if len(rows) < LIST_LIMIT else qs.count()
 
 
 def current_evaluation(report: AnnualReport) -> ReportEvaluation | None:
@@ -332,10 +342,10 @@ def committee_dashboard(
         notice__community__committee=committee, state__in=Objection.OPEN_STATES
     ).select_related("notice__community")
     dash.objections = list(objections.order_by("submitted_at", "pk")[:LIST_LIMIT])
-    dash.objection_count = objections.count()
+    dash.objection_count = _count(dash.objections, objections)
     opinions = Opinion.objects.open().filter(community__committee=committee).select_related("community", "project")
     dash.opinions = list(opinions.order_by("raised_at", "pk")[:LIST_LIMIT])
-    dash.opinion_count = opinions.count()
+    dash.opinion_count = _count(dash.opinions, opinions)
     unpaid = Project.objects.filter(
         community__committee=committee,
         status__in=(
@@ -347,10 +357,14 @@ def committee_dashboard(
         ),
     ).select_related("community")
     dash.unpaid = list(unpaid.order_by("status_changed_at", "pk")[:LIST_LIMIT])
-    dash.unpaid_total = _money(unpaid.aggregate(s=Sum("approved_amount"))["s"])
+    if len(dash.unpaid) < LIST_LIMIT:
+        dash.unpaid_total = _money(sum((p.approved_amount or ZERO for p in dash.unpaid), ZERO))
+    else:
+        dash.unpaid_total = _money(unpaid.aggregate(s=Sum("approved_amount"))["s"])
     dash.by_category, dash.by_month = spending_bars(committee, year)
-    dash.reports = report_statuses(communities, year, today)
-    dash.annual_notices = annual_statuses(communities, year)
+    fund_years = {row.community.pk: row.fund_year for row in summary.rows if row.fund_year is not None}
+    dash.reports = report_statuses(communities, year, today, fund_years)
+    dash.annual_notices = annual_statuses(communities, year, fund_years)
     dash.report_late_from = report_late_from(year)
     dash.annual_notice_before = datetime.date(year, *ANNUAL_NOTICE_BEFORE)
     return dash

@@ -122,3 +122,15 @@ def test_open_opinions_panel(people, fund_year, clock, supervisor):
     )
     dash = committee_dashboard(committee=fund_year.community.committee, year=2026, today=clock.day)
     assert dash.opinion_count == 1 and isinstance(dash.opinions[0], Opinion)
+
+
+def test_panel_counts_and_totals_stay_exact_when_the_panel_is_cut_off(people, fund_year, clock, monkeypatch):
+    """Counted from the rows when they are all shown; asked of the database when cut off."""
+    from supervision import selectors
+
+    first = _add(people, fund_year, clock, Status.ACCEPTED)
+    second = _add(people, fund_year, clock, Status.ACCEPTED)
+    monkeypatch.setattr(selectors, "LIST_LIMIT", 1)
+    dash = committee_dashboard(committee=fund_year.community.committee, year=2026, today=clock.day)
+    assert len(dash.unpaid) == 1
+    assert dash.unpaid_total == first.approved_amount + second.approved_amount
