@@ -59,6 +59,14 @@ def _rows(page: str, q):
             .values_list("voucher_no", "entry_date", "summary", "debit", "credit")
             .order_by("entry_date", "voucher_no")
         )
+    if page == "timeline":
+        from audit.models import AuditEvent
+
+        return (
+            AuditEvent.objects.filter(community__code=q["code"])
+            .values_list("seq", "created_at", "actor_name", "action", "object_repr")
+            .order_by("seq")[:50]  # the timeline shows a page of 50
+        )
     if page == "committee":
         return (
             FundYear.objects.filter(community__committee__code=q["committee"], year=q["year"])
