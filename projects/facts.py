@@ -80,6 +80,13 @@ def load_facts(projects: list) -> list:
     return projects
 
 
+def forget_facts(project) -> None:
+    """Drop the facts loaded on ``project``: after a step changed them they would be stale."""
+    cache = getattr(project, "_prefetched_objects_cache", {})
+    for name in FACTS:
+        cache.pop(name, None)
+
+
 def prefetch_fact(name: str, *select_related: str, order_by: tuple[str, ...] = ()) -> Prefetch:
     """For a page that shows a fact's rows itself (the project page): the same rows the rules
     read, with what the page shows of them joined and in the page's order."""

@@ -26,6 +26,7 @@ from ledger.services import account_lock, payment_post
 from publicity.models import Notice
 from publicity.services import notice_publish_for_project, plan_notices_take_down
 
+from .facts import forget_facts, load_facts
 from .models import (
     DECLARATION_FIELDS,
     BudgetLine,
@@ -81,24 +82,32 @@ def _transition(project: Project, name: str, user: User, *, reason: str = "", ch
             f"项目当前状态为“{project.get_status_display()}”，不能办理此事项（可能已被他人办理，请刷新页面）。",
             code="wrong_state",
         )
-    verdict = explain(project, t, user)
-    if not verdict:
-        if t.permission and not t.permission(project, user):
-            raise PermissionDenied(verdict.reason)
-        raise ValidationError(verdict.reason, code="condition")
-    codename = getattr(t.permission, "codename", None)
-    assignment = acting_assignment(user, codename, project) if codename else None
-    if codename and assignment is None:
-        # Permissions are synced from role assignments daily; the step itself asks the assignment,
-        # so a role that ended yesterday (or an administrator with no role) acts on nothing.
-        raise PermissionDenied("您今天没有有效的角色任命来办理此事项。")
-    before = project.status
+    # The rules are asked twice — here for the reason, then by django-fsm itself — over the same
+    # facts, read once (projects.facts) and dropped after the step, which may change them.
+    forget_facts(project)
+    load_facts([project])
     try:
-        method()
-        project.status_changed_at = timezone.now()
-        project.save()
-    except (TransitionNotAllowed, ConcurrentTransition) as exc:
-        raise ValidationError("项目状态已被他人改变，请刷新页面后重试。", code="concurrent") from exc
+        verdict = explain(project, t, user)
+        if not verdict:
+            if t.permission and not t.permission(project, user):
+                raise PermissionDenied(verdict.reason)
+            raise ValidationError(verdict.reason, code="condition")
+        codename = getattr(t.permission, "codename", None)
+        assignment = acting_assignment(user, codename, project) if codename else None
+        if codename and assignment is None:
+            # Permissions are synced from role assignments daily; the step itself asks the
+            # assignment, so a role that ended yesterday (or an administrator with no role) acts
+            # on nothing.
+            raise PermissionDenied("您今天没有有效的角色任命来办理此事项。")
+        before = project.status
+        try:
+            method()
+            project.status_changed_at = timezone.now()
+            project.save()
+        except (TransitionNotAllowed, ConcurrentTransition) as exc:
+            raise ValidationError("项目状态已被他人改变，请刷新页面后重试。", code="concurrent") from exc
+    finally:
+        forget_facts(project)
     event_record(
         action=f"project.{name}",
         obj=project,
@@ -829,6 +838,17 @@ SIGNATURES = [
 ]
 
 
+def size_label(size: int, *, above: int | None = None) -> str:
+    """A byte count as people read it (20 MB, 3.5 MB, 64 KB). With ``above``, never rounded down
+    to the limit it exceeds: "此文件为 20 MB，上限为 20 MB" would say nothing."""
+    unit, scale = ("MB", 1048576) if size >= 1048576 else ("KB", 1024)
+    for places in (0, 1, 2):
+        text = f"{size / scale:.{places}f}"
+        if above is None or float(text) * scale > above:
+            return f"{text} {unit}"
+    return f"{size:,} 字节"
+
+
 def sniff_content_type(head: bytes) -> tuple[str, str] | None:
     for magic, content_type, ext in SIGNATURES:
         if head.startswith(magic):
@@ -859,7 +879,9 @@ def document_upload(
     limit = settings.FUNDADMIN_MAX_UPLOAD_BYTES
     if upload.size > limit:
         raise ValidationError(
-            f"文件过大（{upload.size / 1048576:.1f} MB），上限为 {limit // 1048576} MB。", code="too_large"
+            f"文件过大：上限为 {size_label(limit)}，此文件为 {size_label(upload.size, above=limit)}。"
+            "请压缩后或分成几个文件上传。",
+            code="too_large",
         )
     if upload.size == 0:
         raise ValidationError("文件是空的。", code="empty")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from fundadmin.roles import Role
 from fundadmin.workdays import WorkingCalendar
 from projects import scenario
 from projects.actions import offered_actions
@@ -72,3 +73,22 @@ def test_the_notice_fact_is_read_while_on_notice_and_not_after():
     assert "notices" in facts_read_in(Status.PUBLICITY)
     assert "notices" in facts_read_in(Status.COMPLETION_NOTICE)
     assert "notices" not in facts_read_in(Status.CLOSED)
+
+
+def test_a_step_reads_its_facts_once_though_its_rules_are_asked_twice(fund_year, people, time_machine):
+    """projects.services._transition asks the rules for the reason, then django-fsm asks them
+    again: the facts (here the plan notice and its objections) are read once for both."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from projects import services
+    from tests.projects.helpers import walk
+
+    clock = Clock(time_machine)
+    project = walk(new_project(people, fund_year), people, Status.PUBLICITY, clock)
+    clock.after(10)  # the notice period is over
+    with CaptureQueriesContext(connection) as queries:
+        services.project_submit_for_approval(project=project, by=people[Role.COMMUNITY_SECRETARY])
+    notice_facts = [q for q in queries.captured_queries if "open_objection_count" in q["sql"]]
+    assert len(notice_facts) == 1, [q["sql"][:120] for q in notice_facts]
+    assert Project.objects.get(pk=project.pk).status == Status.SUBMITTED
