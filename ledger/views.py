@@ -140,6 +140,12 @@ def book_xlsx(request, community: str, year: int):
             cell.alignment = Alignment(horizontal="right")
     for column, width in zip("ABCDEFGHIJ", (12, 11, 40, 12, 14, 14, 6, 14, 30, 30), strict=True):
         ws.column_dimensions[column].width = width
+    for row in ws.iter_rows():
+        for cell in row:
+            # The book holds no formulas: openpyxl takes any text starting with "=" for one, so a
+            # summary typed as "=HYPERLINK(…)" would run in the reader's spreadsheet. Keep it text.
+            if cell.data_type == "f":
+                cell.data_type = "s"
     buffer = io.BytesIO()
     wb.save(buffer)
     response = HttpResponse(
