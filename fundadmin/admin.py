@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
@@ -82,8 +83,22 @@ class FundYearAdmin(NoDeleteMixin, admin.ModelAdmin):
             self.message_user(request, "；".join(exc.messages), messages.ERROR)
 
 
+class RoleAssignmentForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None and not self.errors and data.get("valid_from"):
+            # save_model grants through services.role_grant, which refuses an overlapping
+            # assignment; ask the same rule here so the refusal is shown on the form, not a 500.
+            services.role_overlap_check(self.instance.__class__(**{k: data.get(k) for k in OVERLAP_FIELDS}))
+        return data
+
+
+OVERLAP_FIELDS = ("user", "role", "community", "committee", "valid_from", "valid_until")
+
+
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(NoDeleteMixin, admin.ModelAdmin):
+    form = RoleAssignmentForm
     list_display = ["user", "role", "community", "committee", "valid_from", "valid_until", "revoked_at"]
     list_filter = ["role", "committee", "community"]
     search_fields = ["user__username", "user__full_name"]

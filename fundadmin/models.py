@@ -17,6 +17,9 @@ from .roles import COMMITTEE_PERMISSIONS, COMMUNITY_PERMISSIONS, ROLE_SCOPE, Rol
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
+DISPLAY_NAME_MAX = 100
+
+
 class User(AbstractUser):
     full_name = models.CharField("姓名", max_length=50, blank=True)
 
@@ -29,7 +32,9 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.full_name or self.get_full_name() or self.username
+        # Django lets a username run to 150 characters; the trail and the records copy this name
+        # into 100-character columns (AuditEvent.actor_name, Opinion.raised_by_name, …).
+        return (self.full_name or self.get_full_name() or self.username)[:DISPLAY_NAME_MAX]
 
     def delete(self, *args, **kwargs):
         # Art. 17/19: the trail names every actor for years; users are deactivated, never deleted.
@@ -243,6 +248,8 @@ class RoleAssignment(models.Model):
         )
 
     def clean(self) -> None:
+        if self.role not in Role.values:
+            return  # clean_fields says the role is not one of the choices; there is no scope to check
         level = ROLE_SCOPE[Role(self.role)]
         if level == ScopeLevel.COMMUNITY and (not self.community_id or self.committee_id):
             raise ValidationError("该角色必须任命到一个社区。", code="scope_community")

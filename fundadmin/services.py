@@ -60,6 +60,24 @@ def permissions_sync(*, user: User, day: datetime.date | None = None) -> None:
     forget_grants(user)
 
 
+def role_overlap_check(assignment: RoleAssignment, *, lock: bool = False) -> None:
+    """One person holds a role in one scope once at a time: refuse an unsaved ``assignment`` whose
+    period overlaps a live one. The admin's form asks this too, so the refusal is a form error."""
+    duplicate = RoleAssignment.objects.filter(
+        user=assignment.user_id,
+        role=assignment.role,
+        community=assignment.community_id,
+        committee=assignment.committee_id,
+        revoked_at__isnull=True,
+    ).exclude(valid_until__lt=assignment.valid_from)
+    if assignment.valid_until is not None:
+        duplicate = duplicate.exclude(valid_from__gt=assignment.valid_until)
+    if lock:
+        duplicate = duplicate.select_for_update()
+    if duplicate.exists():
+        raise ValidationError("该用户在此范围内已有相同角色且期限重叠。", code="role_duplicate")
+
+
 def role_grant(
     *,
     user: User,
@@ -81,15 +99,7 @@ def role_grant(
     )
     assignment.full_clean()
     with transaction.atomic():
-        duplicate = (
-            RoleAssignment.objects.select_for_update()
-            .filter(user=user, role=assignment.role, community=community, committee=committee, revoked_at__isnull=True)
-            .exclude(valid_until__lt=assignment.valid_from)
-        )
-        if assignment.valid_until is not None:
-            duplicate = duplicate.exclude(valid_from__gt=assignment.valid_until)
-        if duplicate.exists():
-            raise ValidationError("该用户在此范围内已有相同角色且期限重叠。", code="role_duplicate")
+        role_overlap_check(assignment, lock=True)
         assignment.save()
         permissions_sync(user=user)
         event_record(
@@ -220,7 +230,17 @@ def calendar_import_csv(*, text: str, by: User | None, source: str = "") -> list
         if kind == SpecialDay.Kind.WORKDAY and day.weekday() < 5:
             errors.append(f"第 {line} 行：{day} 是工作日，不需要登记为调休上班")
             continue
-        rows[day] = (kind, (row.get("name") or "").strip()[:50])
+        name = (row.get("name") or "").strip()
+        limit = SpecialDay._meta.get_field("name").max_length
+        if "\x00" in name:
+            # Django's forms refuse NUL everywhere; PostgreSQL cannot store it.
+            errors.append(f"第 {line} 行：名称中含有空字符（NUL），请检查文件")
+            continue
+        if len(name) > limit:
+            # Refused, not cut: what is stored is what the file says.
+            errors.append(f"第 {line} 行：名称不能超过 {limit} 个字（现有 {len(name)} 个字）")
+            continue
+        rows[day] = (kind, name)
     if errors:
         raise ValidationError(errors, code="csv_rows")
     if not rows:
