@@ -297,13 +297,16 @@ PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
 def notice_photo_upload(*, notice: Notice, by, upload) -> Notice:
     """Attach a photo proving the notice hangs on the physical board. The type is judged by the
     file's content (the workflow's sniffer), never by its name."""
-    from projects.services import sniff_content_type
+    from projects.services import size_label, sniff_content_type
 
     limit = settings.FUNDADMIN_MAX_UPLOAD_BYTES
     if upload is None or upload.size == 0:
         raise ValidationError("请选择照片文件。", code="empty")
     if upload.size > limit:
-        raise ValidationError(f"照片过大，上限为 {limit // 1048576} MB。", code="too_large")
+        raise ValidationError(
+            f"照片过大：上限为 {size_label(limit)}，此照片为 {size_label(upload.size, above=limit)}。请压缩后再上传。",
+            code="too_large",
+        )
     head = upload.read(16)
     upload.seek(0)
     sniffed = sniff_content_type(head)
