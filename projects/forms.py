@@ -290,6 +290,28 @@ class DocumentForm(forms.Form):
     kind = forms.ChoiceField(label="文件类型", choices=Document.Kind.choices)
     title = forms.CharField(label="说明", required=False, max_length=100)
     file = forms.FileField(label="文件（PDF、JPEG、PNG 或 WebP）")
+    replaces = forms.ChoiceField(
+        required=False,
+        label="更正已上传的文件（可选）",
+        help_text="原文件保留并标注“已更正”；所属阶段已办结的文件已锁定，不能更正。",
+        error_messages={"invalid_choice": "要更正的文件不存在，或不属于本项目、已有更正版本。"},
+    )
+
+    def __init__(self, *args, project=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The project's current versions (from the page's prefetch when it made one); the service
+        # refuses a locked one with its reason.
+        self._current = {}
+        if project is not None:
+            self._current = {str(d.pk): d for d in project.documents.all() if d.superseded_by_id is None}
+        self.fields["replaces"].choices = [("", "不更正，新增一份文件")] + [
+            (pk, f"{d.get_kind_display()}{'：' + d.title if d.title else ''}（{d.original_name}）")
+            for pk, d in self._current.items()
+        ]
+
+    def clean_replaces(self) -> Document | None:
+        value = self.cleaned_data["replaces"]
+        return self._current[value] if value else None
 
 
 class ProjectFilterForm(forms.Form):

@@ -222,7 +222,7 @@ def project_detail(request, pk: int):
         "approval_deadline": approval_deadline(project, calendar) if project.status in APPROVAL_STATES else None,
         "approval_overdue": approval_overdue(project, today, calendar),
         "small_group": small_group_usage(project.fund_year, exclude=project) if project.is_small_group else None,
-        "document_form": forms.DocumentForm(),
+        "document_form": forms.DocumentForm(project=project),
         "can_upload": services.may_upload_documents(request.user, project),
         "convention_note": CONVENTION_NOTE,
         "today": today,
@@ -279,15 +279,13 @@ def document_upload(request, pk: int):
     verdict = services.may_upload_documents(request.user, project)
     if not verdict:
         raise PermissionDenied(verdict.reason)
-    form = forms.DocumentForm(request.POST, request.FILES)
+    form = forms.DocumentForm(request.POST, request.FILES, project=project)
     if not form.is_valid():
         for errors in form.errors.values():
             for message in errors:
                 messages.error(request, message)
         return redirect("projects:detail", pk=project.pk)
-    replaces = None
-    if request.POST.get("replaces"):
-        replaces = get_object_or_404(Document, pk=request.POST["replaces"], project=project)
+    replaces = form.cleaned_data["replaces"]
     try:
         with transaction.atomic():
             doc = services.document_upload(

@@ -79,9 +79,9 @@ def opinion_new(request, community: str):
     community = _community(request, community)
     require(request.user, "supervise_community", community)
     initial = {}
-    if request.GET.get("project", "").isdigit():
+    if request.GET.get("project", "").isdecimal():
         initial["project"] = int(request.GET["project"])
-    if request.GET.get("notice", "").isdigit():
+    if request.GET.get("notice", "").isdecimal():
         initial.update(notice=int(request.GET["notice"]), subject=Opinion.Subject.NOTICE)
     form = OpinionForm(request.POST or None, community=community, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -218,3 +218,29 @@ def test_overdue_receipt_cut_off_agrees_with_the_deadline_of_every_day(db):
         for received in days:
             overdue = today > calendar.add_working_days(received, APPROVAL_DAYS).date
             assert (received <= cut) == overdue, (today, received, cut)
+
+
+def test_a_document_is_corrected_from_the_upload_form(client, people, fund_year, other_community):
+    from projects.models import Document
+
+    from .helpers import pdf
+
+    project = new_project(people, fund_year)
+    client.force_login(people[Role.COMMUNITY_SECRETARY])
+    url = reverse("projects:document_upload", args=[project.pk])
+    client.post(url, {"kind": "other", "title": "照片", "file": pdf("a.pdf")})
+    original = project.documents.get()
+    page = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert "更正已上传的文件" in page and f'value="{original.pk}"' in page
+    client.post(url, {"kind": "other", "title": "照片（更正）", "file": pdf("b.pdf"), "replaces": original.pk})
+    original.refresh_from_db()
+    assert original.superseded_by is not None and original.superseded_by.title == "照片（更正）"
+    # Garbage, an already corrected version and another project's document: a message, nothing stored.
+    other = new_project(people, fund_year, title="另一个项目")
+    client.post(reverse("projects:document_upload", args=[other.pk]), {"kind": "other", "file": pdf("c.pdf")})
+    foreign = other.documents.get()
+    for bad in ("abc", "²", str(original.pk), str(foreign.pk)):
+        response = client.post(url, {"kind": "other", "file": pdf("d.pdf"), "replaces": bad}, follow=True)
+        assert response.status_code == 200
+        assert "要更正的文件不存在" in response.content.decode(), bad
+    assert Document.objects.filter(project=project).count() == 2

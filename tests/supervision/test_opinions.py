@@ -149,3 +149,10 @@ def test_invalid_form_changes_nothing(client, project, supervisor):
     response = client.post(url, {"subject": "notice", "addressed_to": "community", "text": "x"})
     assert response.status_code == 200 and "请选择公示" in response.content.decode()
     assert not Opinion.objects.exists()
+
+
+def test_odd_digits_in_the_prefill_parameters_are_ignored_not_a_500(client, project, supervisor):
+    client.force_login(supervisor)
+    url = reverse("supervision:opinion_new", args=[project.community.code])
+    for value in ("²", "①", "1e3", "-1", "%00"):  # str.isdigit() accepts "²", int() does not
+        assert client.get(url, {"project": value, "notice": value}).status_code == 200, value
