@@ -172,13 +172,15 @@ def pages() -> list[dict]:
     return [dict(p, people=people) for p in out]
 
 
-def time_pages(n: int) -> list[dict]:
+def time_pages(n: int, only: list[str] | None = None) -> list[dict]:
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     rows = []
     for p in pages():
+        if only and not any(word in p["page"] for word in only):
+            continue
         client = Client()
         if p["role"] is not None:
             client.force_login(p["people"][p["role"]])
@@ -353,11 +355,26 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="fewer samples and a 10 s load test")
     parser.add_argument("--fresh", action="store_true", help="regenerate even if data of this scale exists")
     parser.add_argument("--no-load", action="store_true")
+    parser.add_argument(
+        "--pages",
+        help="time only the pages whose name contains one of these comma-separated words "
+        "(e.g. 'public,board,notice'); skips the documents and integrity checks and writes no "
+        "results, so a partial run never replaces a full one",
+    )
     args = parser.parse_args(argv)
     summary = ensure_data(args.scale, args.years, reuse=not args.fresh)
     n = 10 if args.quick else 30
     results = {"machine": machine(), "data": summary, "scale": args.scale}
     print("pages")
+    if args.pages:
+        results["pages"] = time_pages(n, [w.strip() for w in args.pages.split(",") if w.strip()])
+        if not args.no_load:
+            from bench import load
+
+            print("load")
+            load.run(seconds=10 if args.quick else 60, connections=50)
+        print("partial run (--pages): nothing written")
+        return
     results["pages"] = time_pages(n)
     print("documents")
     results["pdfs"] = time_pdfs(5 if args.quick else 15)
