@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from fundadmin.forms import MoneyField
 from fundadmin.models import FundYear
 
 from .models import JournalEntry, Kind
@@ -28,10 +29,11 @@ class DateInput(forms.DateInput):
 
 
 class AppropriationForm(forms.Form):
-    amount = forms.DecimalField(
+    amount = MoneyField(  # full-width digits and thousands separators, as in the project forms
         label="金额（元）",
-        max_digits=14,
-        # decimal_places is checked by amount_validate so the message is ours, not Django's.
+        # Places and sign are checked by amount_validate so the message is the ledger's own.
+        decimal_places=None,
+        min_value=None,
         error_messages={"required": "请填写金额。", "invalid": "金额须为数字。", "max_digits": "金额过大。"},
     )
     entry_date = forms.DateField(

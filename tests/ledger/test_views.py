@@ -266,3 +266,12 @@ def test_close_refusal_is_shown(client, community, fy2026, finance):
     assert "尚未结束" in response.content.decode()
     fy2026.refresh_from_db()
     assert not fy2026.is_closed
+
+
+def test_appropriation_amount_accepts_full_width_digits_and_separators():
+    from ledger.forms import AppropriationForm
+
+    fund_year = FundYearFactory.build(year=2026)
+    form = AppropriationForm({"amount": "１２，３４５．６０元", "entry_date": "2026-03-02"}, fund_year=fund_year)
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["amount"] == Decimal("12345.60")
