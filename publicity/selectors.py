@@ -76,17 +76,28 @@ def completion_notice_clearance(project) -> Verdict:
 # -- the public site --------------------------------------------------------------------------------
 
 
+# What a board lists of each notice (its status is read from the last four).
+BOARD_FIELDS = ("title", "kind", "version", "posted_on", "ends_on", "ends_provisional", "withdrawn_at")
+
+
 def public_notices(community: Community):
     # superseded_by: status_on() asks whether a notice is current; without the join that is one
-    # query per notice on the board.
-    return Notice.objects.current().filter(community=community).select_related("project", "fund_year", "superseded_by")
+    # query per notice on the board. Only the listed fields are read: a whole notice row (and
+    # the project's, formerly joined for nothing) made the board's archive page several times
+    # slower to render afresh (bench/results).
+    return (
+        Notice.objects.current()
+        .filter(community=community)
+        .select_related("superseded_by")
+        .only(*BOARD_FIELDS, "superseded_by__id")
+    )
 
 
 def board(community: Community, today: datetime.date) -> dict:
     """The community's board: notices up now, those not yet posted, then the archive (a query,
     newest first, for the caller to page: after ten years it holds about a thousand notices).
     Superseded versions are reached from their current version's history, not listed twice."""
-    notices = public_notices(community).defer("snapshot").order_by("-posted_on", "-pk")
+    notices = public_notices(community).order_by("-posted_on", "-pk")
     live = notices.filter(withdrawn_at__isnull=True)
     return {
         "up": list(live.filter(posted_on__lte=today, ends_on__gte=today)),
