@@ -175,13 +175,27 @@ class Notice(models.Model):
         return self.successor is None
 
     def status_on(self, day: datetime.date) -> str:
-        if self.withdrawn_at is not None:
+        return self.status_of(
+            withdrawn=self.withdrawn_at is not None,
+            superseded=not self.is_current,
+            posted_on=self.posted_on,
+            ends_on=self.ends_on,
+            day=day,
+        )
+
+    @staticmethod
+    def status_of(
+        *, withdrawn: bool, superseded: bool, posted_on: datetime.date, ends_on: datetime.date, day: datetime.date
+    ) -> str:
+        """The status from the few values it depends on (the public notice page reads only those
+        on a visit whose content is cached)."""
+        if withdrawn:
             return "withdrawn"
-        if not self.is_current:
+        if superseded:
             return "superseded"
-        if day < self.posted_on:
+        if day < posted_on:
             return "scheduled"
-        if day <= self.ends_on:
+        if day <= ends_on:
             return "up"
         return "ended"
 

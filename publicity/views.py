@@ -6,7 +6,11 @@ objectors' and need-submitters' names and contacts are read only by the staff pa
 
 from __future__ import annotations
 
+import functools
 import json
+import math
+from collections import Counter
+from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,13 +20,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fundadmin.models import Community, WorkingCommittee
 from fundadmin.permissions import can_view
 from fundadmin.workdays import CONVENTION_NOTE, PROVISIONAL_NOTE
 
-from . import opendata, pdf, ratelimit, selectors, services
+from . import fingerprints, opendata, pdf, ratelimit, selectors, services
 from .forms import ObjectionForm, PublicNeedForm
 from .models import Need, Notice, Objection
 
@@ -30,56 +35,151 @@ PERIOD_NOTES = {"convention_note": CONVENTION_NOTE, "provisional_note": PROVISIO
 
 ARCHIVE_PAGE = 30
 
+# What the public project page shows of a project and its relations, read on every visit: the
+# title and the key of the cached content (the proposer's contacts and the rest are never read).
+PUBLIC_PROJECT_HEAD = (
+    "id",
+    "number",
+    "title",
+    "status",
+    "approved_amount",
+    "community__code",
+    "community__name",
+    "fund_year__year",
+    "category__name",
+    "settlement__amount",
+)
+
 
 def _community(code: str) -> Community:
     return get_object_or_404(Community.objects.select_related("committee"), code=code)
 
 
+def _cached(*parts) -> dict:
+    """What a public template needs to cache its content (``{% cache cache_ttl name page_key %}``):
+    a key made of everything the content shows (publicity.fingerprints). The context values
+    read inside the cached block are lazy, so a cached page runs none of their queries."""
+    return {"page_key": fingerprints.key(*parts), "cache_ttl": fingerprints.TTL}
+
+
 @require_GET
 def index(request):
     today = timezone.localdate()
-    up_counts: dict[int, int] = {}
-    for community_id in Notice.objects.up_on(today).values_list("community_id", flat=True):
-        up_counts[community_id] = up_counts.get(community_id, 0) + 1
+    up_counts = Counter(Notice.objects.up_on(today).order_by().values_list("community_id", flat=True))
+    rows = WorkingCommittee.objects.order_by("code", "communities__code").values_list(
+        "code", "name", "communities__id", "communities__code", "communities__name"
+    )
     groups = [
-        (committee, [(c, up_counts.get(c.pk, 0)) for c in committee.communities.all()])
-        for committee in WorkingCommittee.objects.prefetch_related("communities")
+        (committee, [(code, name, up_counts[pk]) for _, _, pk, code, name in members if pk is not None])
+        for (_, committee), members in groupby(rows, key=lambda r: r[:2])
     ]
-    return render(request, "publicity/index.html", {"groups": groups})
+    # The two queries above are all the page reads: the rendered list is keyed on their result.
+    return render(request, "publicity/index.html", {"groups": groups, **_cached("index", groups)})
 
 
 @require_GET
 def community_board(request, code):
     community = _community(code)
     today = timezone.localdate()
-    board = selectors.board(community, today)
+    stamp = fingerprints.community_notices(community.pk)
+    asked = request.GET.get("page")
+    page = _archive_page(asked, last=math.ceil(stamp[0] / ARCHIVE_PAGE))
+    board = SimpleLazyObject(lambda: selectors.board(community, today))
     # Ten years of a community's notices are close to a thousand: the archive is paged so the
     # board stays quick to load on a phone (bench/results); what is up now is always on top.
-    archive = Paginator(board["archive"], ARCHIVE_PAGE).get_page(request.GET.get("page"))
+    archive = SimpleLazyObject(lambda: Paginator(board["archive"], ARCHIVE_PAGE).get_page(asked))
     return render(
         request,
         "publicity/board.html",
-        {"community": community, "board": board, "archive": archive, "today": today, **PERIOD_NOTES},
+        {
+            "community": community,
+            "board": board,
+            "archive": archive,
+            "today": today,
+            **PERIOD_NOTES,
+            **_cached("board", fingerprints.row(community), fingerprints.row(community.committee), today, page, stamp),
+        },
     )
 
 
-def _notice_page(request, notice: Notice, form: ObjectionForm | None = None, status: int = 200):
-    chain = selectors.version_chain(notice)
+def _archive_page(raw: str | None, *, last: int) -> int | str:
+    """The archive page asked for, as Paginator.get_page will read it (not a number: the first
+    page; out of range: the last), for the cache key: at most one copy per page, whatever is
+    typed into the address bar. ``last`` bounds the number of archive pages from above."""
+    try:
+        number = int(raw) if raw is not None else 1
+    except ValueError:
+        return 1
+    return number if 1 <= number <= last else "last"
+
+
+# What a notice page needs on every visit: the title, what its status and the objection form
+# depend on, and the key of its cached content. The rest of the notice (its frozen content, above
+# all) is read only when the content is rendered afresh.
+NOTICE_HEAD = (
+    "id",
+    "title",
+    "kind",
+    "community_id",
+    "project_id",
+    "fund_year_id",
+    "posted_on",
+    "ends_on",
+    "withdrawn_at",
+    "board_photo_sha256",
+    "superseded_by__id",
+    "community__code",
+    "community__name",
+    "community__party_committee_name",
+)
+
+
+def _notice_page(request, pk: int, form: ObjectionForm | None = None, status: int = 200):
+    head = get_object_or_404(Notice.objects.values(*NOTICE_HEAD), pk=pk)
     today = timezone.localdate()
-    index = chain.index(notice)
+    state = Notice.status_of(
+        withdrawn=head["withdrawn_at"] is not None,
+        superseded=head["superseded_by__id"] is not None,
+        posted_on=head["posted_on"],
+        ends_on=head["ends_on"],
+        day=today,
+    )
+    full = functools.cache(lambda: _notice(pk))
+
+    def history() -> dict:
+        chain = selectors.version_chain(full())
+        index = chain.index(full())
+        return {
+            "chain": chain,
+            "previous": chain[index - 1] if index else None,
+            "changes": services.snapshot_changes(chain[index - 1], chain[index]) if index else [],
+            "objections": list(selectors.public_objections(chain)),
+        }
+
     return render(
         request,
         "publicity/notice_detail.html",
         {
-            "notice": notice,
-            "s": notice.snapshot,
-            "status": notice.status_on(today),
-            "chain": chain,
-            "previous": chain[index - 1] if index else None,
-            "changes": services.snapshot_changes(chain[index - 1], notice) if index else [],
-            "objections": selectors.public_objections(chain),
-            "form": form or (ObjectionForm() if notice.status_on(today) == "up" else None),
+            "head": head,
+            "notice": SimpleLazyObject(full),
+            "s": SimpleLazyObject(lambda: full().snapshot),
+            "status": state,
+            "versions": SimpleLazyObject(history),
+            # The form is never cached: it carries the visitor's CSRF token and their errors.
+            "form": form or (ObjectionForm() if state == "up" else None),
             **PERIOD_NOTES,
+            **_cached(
+                "notice",
+                tuple(head.values()),
+                state,
+                today,
+                fingerprints.notice_family(
+                    community_id=head["community_id"],
+                    kind=head["kind"],
+                    project_id=head["project_id"],
+                    fund_year_id=head["fund_year_id"],
+                ),
+            ),
         },
         status=status,
     )
@@ -93,7 +193,7 @@ def _notice(pk: int) -> Notice:
 
 @require_GET
 def notice_detail(request, pk):
-    return _notice_page(request, _notice(pk))
+    return _notice_page(request, pk)
 
 
 @require_POST
@@ -106,7 +206,7 @@ def objection_submit(request, pk):
         if form.is_bot:
             # Say nothing useful to a bot; store nothing.
             return render(request, "publicity/rejected.html", status=400)
-        return _notice_page(request, notice, form, status=400)
+        return _notice_page(request, notice.pk, form, status=400)
     try:
         objection = services.objection_submit(
             notice=notice,
@@ -116,7 +216,7 @@ def objection_submit(request, pk):
         )
     except ValidationError as exc:
         form.add_error(None, exc)
-        return _notice_page(request, notice, form, status=400)
+        return _notice_page(request, notice.pk, form, status=400)
     messages.success(request, f"您的异议已提交。查询码：{objection.tracking_code}，请记下，用它查看办理情况。")
     return redirect(reverse("publicity:objection_track") + f"?code={objection.tracking_code}")
 
@@ -169,27 +269,45 @@ def notice_photo(request, pk):
 
 @require_GET
 def project_public(request, pk):
-    from projects.models import Status
+    from projects.models import Project, Status
     from projects.selectors import stepper
 
-    project = get_object_or_404(
-        selectors.public_projects().select_related("community__committee", "category", "fund_year"), pk=pk
-    )
-    notices = list(Notice.objects.current().filter(project=project).order_by("posted_on", "pk"))
-    latest = next((n for n in reversed(notices) if n.kind == Notice.Kind.PLAN), notices[-1] if notices else None)
-    paid = project.settlement.amount if hasattr(project, "settlement") else None
+    head = get_object_or_404(Project.objects.values(*PUBLIC_PROJECT_HEAD), pk=pk)
+    stamp = fingerprints.project_notices_and_needs(pk)
+    if not stamp[0]:
+        # Not public until its plan is posted (Art. 10): a draft, or a project withdrawn before
+        # it was ever posted, has no page.
+        raise Http404("没有该项目。")
+    project = functools.cache(lambda: Project.objects.select_related("community", "category", "fund_year").get(pk=pk))
+
+    def page() -> dict:
+        # superseded_by: each notice's status label asks whether it is current.
+        notices = list(
+            Notice.objects.current()
+            .filter(project_id=pk)
+            .select_related("superseded_by")
+            .defer("superseded_by__snapshot")
+            .order_by("posted_on", "pk")
+        )
+        latest = next((n for n in reversed(notices) if n.kind == Notice.Kind.PLAN), notices[-1] if notices else None)
+        return {
+            "s": latest.snapshot if latest else {},
+            "notices": notices,
+            "needs": list(project().needs.all()),
+            "steps": stepper(project()),
+        }
+
     return render(
         request,
         "publicity/project_public.html",
         {
-            "project": project,
-            "s": latest.snapshot if latest else {},
-            "notices": notices,
-            "paid": paid,
-            "steps": stepper(project),
-            "ended": project.status in (Status.WITHDRAWN, Status.REJECTED),
-            "needs": project.needs.all(),
+            "head": head,
+            "project": SimpleLazyObject(project),
+            "page": SimpleLazyObject(page),
+            "paid": head["settlement__amount"],
+            "ended": head["status"] in (Status.WITHDRAWN, Status.REJECTED),
             **PERIOD_NOTES,
+            **_cached("project", tuple(head.values()), timezone.localdate(), stamp),
         },
     )
 

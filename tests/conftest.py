@@ -37,6 +37,18 @@ def _reference_data(request):
         seed_from_chinesecalendar(CalendarYear, SpecialDay)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The public pages keep rendered content in the cache under keys made of what they show
+    (publicity.fingerprints). Tests roll the database back and reuse ids and frozen times, so
+    each test starts with an empty cache, as a fresh deployment would."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"
