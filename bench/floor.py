@@ -33,7 +33,21 @@ def _rows(page: str, q):
         return Notice.objects.filter(pk=q["pk"]).values_list(
             "title", "snapshot", "posted_on", "ends_on", "community__name"
         )
-    if page in ("project_public", "project"):
+    if page == "project_public":
+        # The public project page lists the project's notices (the budget lines are on the staff
+        # page, whose floor is below): the project's facts beside each current notice.
+        return Notice.objects.filter(project_id=q["pk"], superseded_by__isnull=True).values_list(
+            "project__number",
+            "project__title",
+            "project__status",
+            "project__category__name",
+            "project__community__name",
+            "title",
+            "kind",
+            "posted_on",
+            "ends_on",
+        )
+    if page == "project":
         return Project.objects.filter(pk=q["pk"]).values_list(
             "number",
             "title",
