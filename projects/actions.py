@@ -32,6 +32,9 @@ class ActionSpec:
     help: str = ""
     danger: bool = False
     waiting: bool = True  # False: an option one may take, not a step the process waits for
+    # What the service refuses beyond the state machine (money, two-person rule): asked on the
+    # project and action pages so that a refusal is said before the form is filled, not after.
+    precheck: Callable[[Project, User], Exception | None] | None = None
 
     def _fsm_transition(self, project: Project):
         names = (self.transition,) if isinstance(self.transition, str) else self.transition
@@ -46,12 +49,21 @@ class ActionSpec:
             return self._fsm_transition(project) is not None
         return project.status in self.states
 
-    def verdict(self, project: Project, user: User) -> Verdict:
+    def verdict(self, project: Project, user: User, *, precheck: bool = True) -> Verdict:
+        """May ``user`` take this action now, and if not, why. ``precheck=False`` leaves out the
+        service's own checks (the inbox: a step refused for money still waits for a decision)."""
         if self.transition:
-            return explain(project, self._fsm_transition(project), user)
-        if self.name == "record_progress" and user.pk != project.followup_user_id:
-            return Verdict(False, "只有本项目的跟进专人可以登记跟进记录。")
-        return check(user, self.codename, project)
+            verdict = explain(project, self._fsm_transition(project), user)
+        elif self.name == "record_progress" and user.pk != project.followup_user_id:
+            verdict = Verdict(False, "只有本项目的跟进专人可以登记跟进记录。")
+        else:
+            verdict = check(user, self.codename, project)
+        if verdict and precheck and self.precheck is not None:
+            problem = self.precheck(project, user)
+            if problem is not None:
+                reason = problem.messages[0] if isinstance(problem, ValidationError) else str(problem)
+                return Verdict(False, reason)
+        return verdict
 
     def form_kwargs(self, project: Project) -> dict:
         if self.form is forms.FollowupForm:
@@ -85,6 +97,7 @@ ACTIONS: list[ActionSpec] = [
         forms.ConfirmForm,
         lambda p, u, d: services.project_request_consent(project=p, by=u),
         transition="request_consent",
+        precheck=lambda p, u: services.small_group_problem(p, p.budget_total),
         help="提交后由党工委提出初步意见（第十条）。",
     ),
     ActionSpec(
@@ -117,6 +130,7 @@ ACTIONS: list[ActionSpec] = [
         forms.ConfirmForm,
         lambda p, u, d: services.project_submit_for_approval(project=p, by=u),
         transition="submit_for_approval",
+        precheck=lambda p, u: services.money_problem(p, p.budget_total),
         help="党工委收到申请表后5个工作日内召开班子会议审批（第十一条）。",
     ),
     ActionSpec(
@@ -125,6 +139,7 @@ ACTIONS: list[ActionSpec] = [
         forms.CommitteeApprovalForm,
         lambda p, u, d: services.project_approve(project=p, by=u, body=Review.Kind.COMMITTEE, **d),
         transition=("approve_by_committee", "approve_by_committee_last"),
+        precheck=lambda p, u: services.approval_problem(p, u, Review.Kind.COMMITTEE),
     ),
     ActionSpec(
         "approve_construction",
@@ -132,6 +147,7 @@ ACTIONS: list[ActionSpec] = [
         forms.CommentForm,
         lambda p, u, d: services.project_approve(project=p, by=u, body=Review.Kind.CONSTRUCTION, **d),
         transition=("approve_by_construction", "approve_by_construction_last"),
+        precheck=lambda p, u: services.approval_problem(p, u, Review.Kind.CONSTRUCTION),
     ),
     ActionSpec(
         "return_committee",
@@ -318,9 +334,11 @@ def _applies(spec: ActionSpec, project: Project) -> bool:
     return True
 
 
-def offered_actions(project: Project, user: User) -> list[Offered]:
+def offered_actions(project: Project, user: User, *, precheck: bool = True) -> list[Offered]:
     """Every action that leads on from here, each with this user's verdict and, if refused, why."""
-    return [Offered(spec, spec.verdict(project, user)) for spec in ACTIONS if _applies(spec, project)]
+    return [
+        Offered(spec, spec.verdict(project, user, precheck=precheck)) for spec in ACTIONS if _applies(spec, project)
+    ]
 
 
 def first_waiting_action(project: Project, user: User) -> Offered | None:
@@ -331,7 +349,7 @@ def first_waiting_action(project: Project, user: User) -> Offered | None:
             continue
         if not _applies(spec, project):
             continue
-        verdict = spec.verdict(project, user)
+        verdict = spec.verdict(project, user, precheck=False)
         if verdict:
             return Offered(spec, verdict)
     return None

@@ -126,38 +126,65 @@ def _fund_year_locked(project: Project) -> FundYear:
     return FundYear.objects.get(pk=project.fund_year_id)
 
 
-def _check_small_group_cap(project: Project, amount: Decimal) -> None:
+def small_group_problem(project: Project, amount: Decimal) -> ValidationError | None:
     """Art. 7(2): small-group projects together use at most 20% of the year's total fund."""
     if not project.is_small_group:
-        return
+        return None
     usage = small_group_usage(project.fund_year, exclude=project)
     if usage.used + amount > usage.cap:
-        raise ValidationError(
+        return ValidationError(
             f"受益群体较小的项目合计不得超过年度经费总额的20%（上限 {usage.cap:,.2f} 元，其他此类项目已用 "
             f"{usage.used:,.2f} 元，尚余 {max(usage.headroom, ZERO):,.2f} 元），本项目 {amount:,.2f} 元超出上限"
             "（《细则》第七条）。",
             code="small_group_cap",
         )
+    return None
 
 
-def _check_money_rules(project: Project, amount: Decimal, *, replacing: Decimal = ZERO) -> None:
-    """Art. 7(2) and the fund itself: no approval or change beyond what the year can bear.
+def money_problem(
+    project: Project, amount: Decimal, *, replacing: Decimal = ZERO, fund_year: FundYear | None = None
+) -> ValidationError | None:
+    """Art. 7(2) and the fund itself: no approval or change beyond what the year can bear — the
+    refusal, or None. Read-only: a page asks it to say so before the form is sent; the services
+    ask it again under the account lock (``_check_money_rules``).
 
     ``replacing`` is the amount this project already holds (committed), which the new amount
     replaces rather than adds to.
     """
-    fund_year = _fund_year_locked(project)
+    fund_year = fund_year or project.fund_year
     if fund_year.is_closed:
         # Art. 13: a closed year's surplus has been carried over; it commits nothing more.
-        raise ValidationError(f"{fund_year.year}年度已结转，不能再批准或变更该年度的项目。", code="year_closed")
+        return ValidationError(f"{fund_year.year}年度已结转，不能再批准或变更该年度的项目。", code="year_closed")
     balances = fund_balances(fund_year)
     if amount - replacing > balances.available:
-        raise ValidationError(
+        return ValidationError(
             f"本年度可用经费为 {balances.available:,.2f} 元（经费总额 {balances.fund:,.2f} 元，已承诺 "
             f"{balances.committed:,.2f} 元，已支出 {balances.spent:,.2f} 元），不足 {amount - replacing:,.2f} 元。",
             code="insufficient_funds",
         )
-    _check_small_group_cap(project, amount)
+    return small_group_problem(project, amount)
+
+
+def _check_money_rules(project: Project, amount: Decimal, *, replacing: Decimal = ZERO) -> None:
+    problem = money_problem(project, amount, replacing=replacing, fund_year=_fund_year_locked(project))
+    if problem is not None:
+        raise problem
+
+
+def approval_problem(project: Project, by: User, body: str, *, locked: bool = False) -> Exception | None:
+    """Why ``project_approve`` would refuse beyond the state machine's own rules — the same person
+    approving for both bodies (Art. 11), or the money (Art. 7(2), 13) — or None."""
+    # Art. 11: two principal leaders approve — never one person holding both roles. The other
+    # body's approval of this round was recorded right after the state last changed.
+    other = Review.Kind.CONSTRUCTION if body == Review.Kind.COMMITTEE else Review.Kind.COMMITTEE
+    if project.reviews.filter(
+        kind=other, outcome=Review.Outcome.AGREE, decided_by=by, decided_at__gte=project.status_changed_at
+    ).exists():
+        return PermissionDenied("党工委和建管委的审批须由两人分别作出（第十一条）。")
+    if project.status in (Status.SUBMITTED, Status.COMMITTEE_APPROVED, Status.CONSTRUCTION_APPROVED):
+        fund_year = _fund_year_locked(project) if locked else None
+        return money_problem(project, project.budget_total, fund_year=fund_year)
+    return None
 
 
 # -- 1. 提议 Proposal (Art. 9) ---------------------------------------------------------------------
@@ -285,7 +312,9 @@ def project_request_consent(*, project: Project, by: User) -> Project:
         project = _locked(project)
         if project.status == Status.DRAFT:
             _fund_year_locked(project)
-            _check_small_group_cap(project, project.budget_total)
+            problem = small_group_problem(project, project.budget_total)
+            if problem is not None:
+                raise problem
         _transition(project, "request_consent", by, changes={"budget_total": project.budget_total})
     return project
 
@@ -470,15 +499,9 @@ def project_approve(
             extra = {}
         else:
             raise ValueError(body)
-        # Art. 11: two principal leaders approve — never one person holding both roles. The other
-        # body's approval of this round was recorded right after the state last changed.
-        other = Review.Kind.CONSTRUCTION if body == Review.Kind.COMMITTEE else Review.Kind.COMMITTEE
-        if project.reviews.filter(
-            kind=other, outcome=Review.Outcome.AGREE, decided_by=by, decided_at__gte=project.status_changed_at
-        ).exists():
-            raise PermissionDenied("党工委和建管委的审批须由两人分别作出（第十一条）。")
-        if project.status in (Status.SUBMITTED, Status.COMMITTEE_APPROVED, Status.CONSTRUCTION_APPROVED):
-            _check_money_rules(project, project.budget_total)
+        problem = approval_problem(project, by, body, locked=True)
+        if problem is not None:
+            raise problem
         _transition(project, name, by, reason=comment)
         _review(project, by, body, Review.Outcome.AGREE, codename, comment or "同意", **extra)
         if project.status == Status.APPROVED:

@@ -244,3 +244,26 @@ def test_a_document_is_corrected_from_the_upload_form(client, people, fund_year,
         assert response.status_code == 200
         assert "要更正的文件不存在" in response.content.decode(), bad
     assert Document.objects.filter(project=project).count() == 2
+
+
+def test_the_page_says_before_the_form_that_the_money_is_not_there(client, people, fund_year, time_machine):
+    """Art. 7(2), 13: the approval the service would refuse for money is shown refused, with the
+    reason, on the project page and the action page — and the inbox still lists it (a decision
+    is still owed: return or reject)."""
+    from projects import services
+
+    from .helpers import lines
+
+    clock = Clock(time_machine)
+    big = new_project(people, fund_year, title="大项目")
+    services.project_update(project=big, by=people[Role.COMMUNITY_SECRETARY], fields={}, lines=lines("70000.00"))
+    second = new_project(people, fund_year, title="后到的项目")
+    services.project_update(project=second, by=people[Role.COMMUNITY_SECRETARY], fields={}, lines=lines("40000.00"))
+    walk(second, people, Status.SUBMITTED, clock)
+    walk(big, people, Status.APPROVED, clock)  # approved first: 30,000 left, the second needs 40,000
+    client.force_login(people[Role.COMMITTEE_SECRETARY])
+    detail = client.get(reverse("projects:detail", args=[second.pk])).content.decode()
+    assert "本年度可用经费为 30,000.00 元" in detail
+    act = client.get(reverse("projects:act", args=[second.pk, "approve_committee"])).content.decode()
+    assert "本年度可用经费为 30,000.00 元" in act
+    assert second.title in client.get(reverse("inbox")).content.decode()
