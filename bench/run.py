@@ -156,7 +156,7 @@ def pages() -> list[dict]:
                 "page": "supervisor timeline",
                 "url": reverse("audit:timeline", args=[code]),
                 "role": Role.SUPERVISOR,
-                "floor": f"book?code={code}&year={year}",
+                "floor": f"timeline?code={code}",
             }
         )
         out.append(
