@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections import Counter
 from itertools import groupby
 
 from django.contrib import messages
@@ -23,7 +22,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fundadmin.models import Community, WorkingCommittee
+from fundadmin.models import Community
 from fundadmin.permissions import can_view
 from fundadmin.workdays import CONVENTION_NOTE, PROVISIONAL_NOTE
 
@@ -34,21 +33,6 @@ from .models import Need, Notice, Objection
 PERIOD_NOTES = {"convention_note": CONVENTION_NOTE, "provisional_note": PROVISIONAL_NOTE}
 
 ARCHIVE_PAGE = 30
-
-# What the public project page shows of a project and its relations, read on every visit: the
-# title and the key of the cached content (the proposer's contacts and the rest are never read).
-PUBLIC_PROJECT_HEAD = (
-    "id",
-    "number",
-    "title",
-    "status",
-    "approved_amount",
-    "community__code",
-    "community__name",
-    "fund_year__year",
-    "category__name",
-    "settlement__amount",
-)
 
 
 def _community(code: str) -> Community:
@@ -65,15 +49,12 @@ def _cached(*parts) -> dict:
 @require_GET
 def index(request):
     today = timezone.localdate()
-    up_counts = Counter(Notice.objects.up_on(today).order_by().values_list("community_id", flat=True))
-    rows = WorkingCommittee.objects.order_by("code", "communities__code").values_list(
-        "code", "name", "communities__id", "communities__code", "communities__name"
-    )
+    up = fingerprints.up_counts(today)
     groups = [
-        (committee, [(code, name, up_counts[pk]) for _, _, pk, code, name in members if pk is not None])
-        for (_, committee), members in groupby(rows, key=lambda r: r[:2])
+        (committee, [(code, name, up.get(pk, 0)) for _, _, pk, code, name in members if pk is not None])
+        for (_, committee), members in groupby(fingerprints.committees_and_communities(), key=lambda r: r[:2])
     ]
-    # The two queries above are all the page reads: the rendered list is keyed on their result.
+    # These two reads are all the page shows: the rendered list is keyed on their result.
     return render(request, "publicity/index.html", {"groups": groups, **_cached("index", groups)})
 
 
@@ -113,33 +94,16 @@ def _archive_page(raw: str | None, *, last: int) -> int | str:
     return number if 1 <= number <= last else "last"
 
 
-# What a notice page needs on every visit: the title, what its status and the objection form
-# depend on, and the key of its cached content. The rest of the notice (its frozen content, above
-# all) is read only when the content is rendered afresh.
-NOTICE_HEAD = (
-    "id",
-    "title",
-    "kind",
-    "community_id",
-    "project_id",
-    "fund_year_id",
-    "posted_on",
-    "ends_on",
-    "withdrawn_at",
-    "board_photo_sha256",
-    "superseded_by__id",
-    "community__code",
-    "community__name",
-    "community__party_committee_name",
-)
-
-
 def _notice_page(request, pk: int, form: ObjectionForm | None = None, status: int = 200):
-    head = get_object_or_404(Notice.objects.values(*NOTICE_HEAD), pk=pk)
+    # What the title, the status and the key need; the rest of the notice (its frozen content,
+    # above all) is read only when the content is rendered afresh.
+    head = fingerprints.notice_head(pk)
+    if head is None:
+        raise Http404("没有该公示。")
     today = timezone.localdate()
     state = Notice.status_of(
         withdrawn=head["withdrawn_at"] is not None,
-        superseded=head["superseded_by__id"] is not None,
+        superseded=head["successor_id"] is not None,
         posted_on=head["posted_on"],
         ends_on=head["ends_on"],
         day=today,
@@ -272,13 +236,17 @@ def project_public(request, pk):
     from projects.models import Project, Status
     from projects.selectors import stepper
 
-    head = get_object_or_404(Project.objects.values(*PUBLIC_PROJECT_HEAD), pk=pk)
+    head = fingerprints.project_head(pk)
+    if head is None:
+        raise Http404("没有该项目。")
     stamp = fingerprints.project_notices_and_needs(pk)
     if not stamp[0]:
         # Not public until its plan is posted (Art. 10): a draft, or a project withdrawn before
         # it was ever posted, has no page.
         raise Http404("没有该项目。")
-    project = functools.cache(lambda: Project.objects.select_related("community", "category", "fund_year").get(pk=pk))
+    project = functools.cache(
+        lambda: Project.objects.select_related("community", "category", "fund_year", "settlement").get(pk=pk)
+    )
 
     def page() -> dict:
         # superseded_by: each notice's status label asks whether it is current.
@@ -295,6 +263,7 @@ def project_public(request, pk):
             "notices": notices,
             "needs": list(project().needs.all()),
             "steps": stepper(project()),
+            "paid": project().settlement.amount if hasattr(project(), "settlement") else None,
         }
 
     return render(
@@ -304,7 +273,6 @@ def project_public(request, pk):
             "head": head,
             "project": SimpleLazyObject(project),
             "page": SimpleLazyObject(page),
-            "paid": head["settlement__amount"],
             "ended": head["status"] in (Status.WITHDRAWN, Status.REJECTED),
             **PERIOD_NOTES,
             **_cached("project", tuple(head.values()), timezone.localdate(), stamp),

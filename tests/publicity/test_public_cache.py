@@ -131,6 +131,16 @@ def test_the_project_page_follows_the_process(client, in_publicity, plan_notice,
     assert _status(in_publicity) in client.get(url).content.decode()
 
 
+def test_a_need_answered_shows_at_once(client, in_publicity, plan_notice):
+    url = reverse("publicity:project_public", args=[in_publicity.pk])
+    assert "回应的居民诉求" not in client.get(url).content.decode()
+    need = services.need_record(community=in_publicity.community, content="楼道太黑", channel="online")
+    in_publicity.needs.add(need)
+    assert "楼道太黑" in client.get(url).content.decode()
+    in_publicity.needs.remove(need)
+    assert "楼道太黑" not in client.get(url).content.decode()
+
+
 def test_the_date_moves_the_status(client, plan_notice, clock):
     urls = _urls(plan_notice)
     before = _pages(client, urls)
@@ -149,6 +159,21 @@ def test_a_renamed_community_shows_at_once(client, plan_notice):
     community.save()
     for name, page in _pages(client, urls).items():
         assert "改名后的社区" in page, name
+
+
+def test_the_index_counts_what_up_on_finds(plan_notice, secretary, people, clock):
+    from collections import Counter
+
+    corrected = services.notice_correct(notice=plan_notice, by=secretary, note="更正", fields={"beneficiaries": "全体"})
+    services.notice_withdraw(notice=corrected, by=secretary, reason="撤下")
+    services.notice_repost(notice=corrected, by=secretary)
+    assert Notice.objects.count() == 3
+    seen = 0
+    for day in (dt.date(2026, 9, 29), dt.date(2026, 9, 30), dt.date(2026, 10, 12), dt.date(2026, 10, 20)):
+        expected = Counter(Notice.objects.up_on(day).values_list("community_id", flat=True))
+        assert fingerprints.up_counts(day) == dict(expected), day
+        seen += sum(expected.values())
+    assert seen  # the repost is up on some of those days; the old versions never are
 
 
 def test_the_archive_page_is_read_as_the_paginator_reads_it(client, plan_notice, clock):
