@@ -24,18 +24,32 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from pathlib import Path
 
+import django
 from django.db import connection
 
 # Rendered fragments live this long at most; the keys, not this, keep them fresh.
 TTL = 60 * 60
-# Bump when a public template renders the same data differently (a deploy would otherwise keep
-# serving the old fragment from a shared cache until TTL runs out).
-TEMPLATE_VERSION = 1
+# Bump when the code changes what the same data renders as.
+CODE_VERSION = 1
+
+
+def _templates_version() -> str:
+    """The public templates as deployed: a deploy that changes them (or Django, whose widgets
+    render the objection form) starts from fresh keys even under a cache shared across
+    deploys."""
+    digest = hashlib.sha256(f"{CODE_VERSION} {django.get_version()}".encode())
+    for path in sorted((Path(__file__).parent / "templates" / "publicity").rglob("*.html")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+VERSION = _templates_version()
 
 
 def key(*parts) -> str:
-    return hashlib.sha256(repr((TEMPLATE_VERSION, *parts)).encode()).hexdigest()
+    return hashlib.sha256(repr((VERSION, *parts)).encode()).hexdigest()
 
 
 def row(obj) -> tuple:

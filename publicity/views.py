@@ -43,7 +43,7 @@ def _cached(*parts) -> dict:
     """What a public template needs to cache its content (``{% cache cache_ttl name page_key %}``):
     a key made of everything the content shows (publicity.fingerprints). The context values
     read inside the cached block are lazy, so a cached page runs none of their queries."""
-    return {"page_key": fingerprints.key(*parts), "cache_ttl": fingerprints.TTL}
+    return {"page_key": fingerprints.key(*parts), "cache_ttl": fingerprints.TTL, "cache_version": fingerprints.VERSION}
 
 
 @require_GET
