@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import re
 import secrets
 
 from django.conf import settings
@@ -218,6 +219,10 @@ class Notice(models.Model):
 
 def new_tracking_code() -> str:
     return secrets.token_hex(5).upper()
+
+
+# What a typed tracking code may hold (upper-cased): anything else cannot be one.
+TRACKING_CODE = re.compile(r"[0-9A-Z]{1,12}")
 
 
 class Objection(models.Model):

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +28,7 @@ from fundadmin.workdays import CONVENTION_NOTE, PROVISIONAL_NOTE
 
 from . import fingerprints, opendata, pdf, ratelimit, selectors, services
 from .forms import ObjectionForm, PublicNeedForm
-from .models import Need, Notice, Objection
+from .models import TRACKING_CODE, Need, Notice, Objection
 
 PERIOD_NOTES = {"convention_note": CONVENTION_NOTE, "provisional_note": PROVISIONAL_NOTE}
 
@@ -189,6 +189,13 @@ def objection_submit(request, pk):
 def objection_track(request):
     code = request.GET.get("code", "").strip().upper()[:12]
     objection = None
+    if code and not TRACKING_CODE.fullmatch(code):
+        # Never sent to the database: PostgreSQL refuses a NUL in a text parameter.
+        return render(
+            request,
+            "publicity/objection_track.html",
+            {"code": "", "problem": "查询码只含数字和英文字母，请核对后重试。"},
+        )
     if code:
         objection = (
             Objection.objects.select_related("notice")
@@ -226,7 +233,8 @@ def notice_photo(request, pk):
     notice = _notice(pk)
     if not notice.board_photo:
         raise Http404("该公示没有张贴照片。")
-    response = HttpResponse(notice.board_photo.open("rb").read(), content_type=notice.board_photo_type)
+    # FileResponse streams the photo and closes the file (or the S3 stream) when it is sent.
+    response = FileResponse(notice.board_photo.open("rb"), content_type=notice.board_photo_type)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -90,7 +90,7 @@ def test_notice_board_photo_upload_then_public_view(media_storage, client, plan_
     client.logout()  # residents read the board photo without logging in
     response = client.get(reverse("publicity:notice_photo", args=[plan_notice.pk]))
     assert response.status_code == 200
-    assert response.content == PNG and response["Content-Type"] == "image/png"
+    assert response.getvalue() == PNG and response["Content-Type"] == "image/png"
 
 
 def test_dossier_zip_reads_every_stored_file(media_storage, plan_notice, people):
