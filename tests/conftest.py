@@ -42,11 +42,13 @@ def _empty_cache():
     """The public pages keep rendered content in the cache under keys made of what they show
     (publicity.fingerprints). Tests roll the database back and reuse ids and frozen times, so
     each test starts with an empty cache, as a fresh deployment would."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture

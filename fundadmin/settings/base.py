@@ -5,6 +5,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from .cluster import FRAGMENT_CACHE
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 # "dev", "test" or "production": commands that must never run on live data check it.
@@ -85,6 +87,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # take the write lock up front so two writers queue rather than deadlock.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# One process (demo, tests): Django's in-memory default. production.py replaces "default" with a
+# cache every app server shares (fundadmin/settings/cluster.py); the rendered public fragments
+# stay per process everywhere, which their content-made keys allow.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "template_fragments": FRAGMENT_CACHE,
+}
 
 AUTH_USER_MODEL = "fundadmin.User"
 AUTHENTICATION_BACKENDS = [

@@ -204,3 +204,17 @@ def test_every_visitor_gets_a_form_with_their_own_csrf_token(plan_notice):
             submit, {"text": "请说明", "website": "", "csrfmiddlewaretoken": token}, REMOTE_ADDR=address
         )
         assert response.status_code == 302
+
+
+def test_the_fragments_stay_in_the_worker_and_the_shared_cache_keeps_the_counts(client, plan_notice):
+    """Production shares "default" among app servers (Redis or the database); the fragments go to
+    the per-process "template_fragments" cache instead (fundadmin/settings/cluster.py), so a
+    cached public page costs no round trip and a Redis outage does not reach the public pages."""
+    from django.core.cache import caches
+
+    for url in _urls(plan_notice).values():
+        assert client.get(url).status_code == 200
+    fragments, default = caches["template_fragments"], caches["default"]
+    assert fragments is not default
+    assert len(fragments._cache) >= 4  # one per page at least
+    assert not any("template.cache" in key for key in default._cache)
