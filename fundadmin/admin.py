@@ -64,8 +64,19 @@ class SpendingCategoryAdmin(NoDeleteMixin, admin.ModelAdmin):
     list_display = ["number", "name"]
 
 
+class FundYearForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        allocation = data.get("allocation")
+        if self.instance.pk is not None and allocation is not None and allocation != self.instance.allocation:
+            # The refusal belongs on the form; save_model would otherwise report success beside it.
+            services.allocation_check(self.instance, allocation)
+        return data
+
+
 @admin.register(FundYear)
 class FundYearAdmin(NoDeleteMixin, admin.ModelAdmin):
+    form = FundYearForm
     list_display = ["community", "year", "allocation", "closed_at"]
     list_filter = ["year", "community__committee"]
     readonly_fields = ["closed_at"]

@@ -159,10 +159,8 @@ def fund_year_set_allocation(*, community: Community, year: int, allocation: Dec
             fund_year = FundYear.objects.create(community=community, year=year, allocation=allocation)
         elif before == allocation:
             return fund_year
-        elif fund_year.is_closed:
-            raise ValidationError("该年度已结转，不能再修改年度经费。", code="year_closed")
         else:
-            _check_allocation_covers(fund_year, allocation)
+            allocation_check(fund_year, allocation)
             fund_year.allocation = allocation
             fund_year.save(update_fields=["allocation"])
         event_record(
@@ -175,10 +173,16 @@ def fund_year_set_allocation(*, community: Community, year: int, allocation: Dec
     return fund_year
 
 
-def _check_allocation_covers(fund_year: FundYear, allocation: Decimal) -> None:
-    """An allocation may be cut, but never below what has been received from the city, nor below
-    what is already approved or spent (Art. 5, 13)."""
+def allocation_check(fund_year: FundYear, allocation: Decimal) -> None:
+    """An allocation may be cut, but never once the year is closed, never below what has been
+    received from the city, nor below what is already approved or spent (Art. 5, 13).
+
+    Read-only: the admin form asks it to show the refusal on the form; the service asks it
+    again under the row lock."""
     from ledger.selectors import fund_balances
+
+    if fund_year.is_closed:
+        raise ValidationError("该年度已结转，不能再修改年度经费。", code="year_closed")
 
     balances = fund_balances(fund_year)
     if allocation < balances.received:
