@@ -5,7 +5,9 @@ a new field is appended and the version's minor number goes up; a removal or a c
 makes a new major version. The documentation page renders these same tables, so what is
 documented is exactly what is produced. Amounts are decimal strings with two places (元), never
 floating-point numbers; dates are ISO 8601 (YYYY-MM-DD). In CSV (UTF-8 with BOM) a boolean is
-"true"/"false" and "none" is an empty cell; in JSON they are true/false and null.
+"true"/"false" and "none" is an empty cell; in JSON they are true/false and null. A text cell of
+the CSV that a spreadsheet would run as a formula (it starts with = + - @ or a tab/CR) gets a
+leading apostrophe; JSON carries the text as it is.
 """
 
 from __future__ import annotations
@@ -177,8 +179,20 @@ def project_rows(community) -> list[dict]:
     return rows
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(value):
+    """A title typed as "=HYPERLINK(…)" must stay text in the reader's spreadsheet (OWASP's
+    advice for CSV injection): only free text is touched, never amounts, dates or codes."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def as_csv(dataset: str, rows: list[dict]) -> str:
-    names = [f.name for f in DATASETS[dataset]]
+    fields = DATASETS[dataset]
+    names = [f.name for f in fields]
+    text = [f.name for f in fields if f.type == "string"]
+    rows = [{**row, **{name: _csv_text(row[name]) for name in text}} for row in rows]
     buffer = io.StringIO()
     # A byte-order mark so spreadsheet programs read the Chinese as UTF-8.
     buffer.write("\ufeff")

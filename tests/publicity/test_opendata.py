@@ -57,3 +57,16 @@ def test_schema_page_documents_every_field(client, community):
 def test_unknown_dataset_is_404(client, community):
     assert client.get(f"/c/{community.code}/data/users.csv").status_code == 404
     assert client.get(f"/c/{community.code}/data/notices.xml").status_code == 404
+
+
+@pytest.mark.parametrize("title", ['=HYPERLINK("http://x.invalid","点我")', "+1+1", "-2+3", "@SUM(A1)", "\t=1"])
+def test_csv_text_never_runs_as_a_formula_and_json_keeps_it(client, plan_notice, title):
+    from publicity.models import Notice
+
+    Notice.objects.filter(pk=plan_notice.pk).update(title=title)
+    code = plan_notice.community.code
+    header, row = _csv(client, code, "notices")
+    row = dict(zip(header, row, strict=True))
+    assert row["title"] == "'" + title
+    data = client.get(reverse("publicity:open_data", args=[code, "notices", "json"])).json()
+    assert data["items"][0]["title"] == title
