@@ -10,6 +10,7 @@ from .models import (
     CalendarYear,
     Community,
     FundYear,
+    JobRun,
     RoleAssignment,
     SpecialDay,
     SpendingCategory,
@@ -182,3 +183,22 @@ class SpecialDayAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.delete_model(request, obj)
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    """Who ran each scheduled job, when, and how it ended (fundadmin.jobs). Read-only: a run
+    killed outright shows here as 运行中 for its day; docs/scaling.md says how to redo it."""
+
+    list_display = ["job", "period", "outcome", "host", "pid", "started_at", "finished_at"]
+    list_filter = ["job", "outcome"]
+    search_fields = ["job", "period", "host"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -50,3 +50,14 @@ def test_an_allowed_change_is_saved_and_reported(staff, community):
     assert response.status_code == 302
     fund_year.refresh_from_db()
     assert fund_year.allocation == Decimal("120000")
+
+
+def test_job_runs_are_listed_read_only(staff):
+    from fundadmin.jobs import job_claim
+
+    job_claim(job="verify_audit", period="2026-11-28")
+    page = staff.get("/admin/fundadmin/jobrun/")
+    assert page.status_code == 200 and "verify_audit" in page.content.decode() and "运行中" in page.content.decode()
+    assert staff.get("/admin/fundadmin/jobrun/add/").status_code == 403
+    run = staff.get("/admin/fundadmin/jobrun/").context["cl"].result_list[0]
+    assert staff.post(f"/admin/fundadmin/jobrun/{run.pk}/delete/", {"post": "yes"}).status_code == 403
