@@ -1,24 +1,17 @@
 from django.contrib import admin
 
+from fundadmin.admin import ReadOnlyAdmin
+
 from .models import AuditEvent, VerificationRun
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the trail is append-only (Art. 17, 19)."""
 
     list_display = ["seq", "created_at", "actor_name", "actor_role", "action", "object_repr", "community"]
     list_filter = ["action", "community"]
     search_fields = ["actor_name", "object_repr", "reason"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(VerificationRun)

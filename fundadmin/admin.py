@@ -30,6 +30,19 @@ class NoDeleteMixin:
         return False
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written by the services only (with their trail events); the admin reads."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(NoDeleteMixin, BaseUserAdmin):
     list_display = ["username", "full_name", "email", "is_active", "is_staff"]
@@ -186,19 +199,10 @@ class SpecialDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(JobRun)
-class JobRunAdmin(admin.ModelAdmin):
+class JobRunAdmin(ReadOnlyAdmin):
     """Who ran each scheduled job, when, and how it ended (fundadmin.jobs). Read-only: a run
     killed outright shows here as 运行中 for its day; docs/scaling.md says how to redo it."""
 
     list_display = ["job", "period", "outcome", "host", "pid", "started_at", "finished_at"]
     list_filter = ["job", "outcome"]
     search_fields = ["job", "period", "host"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

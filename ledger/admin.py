@@ -1,26 +1,19 @@
 from django.contrib import admin
 
+from fundadmin.admin import ReadOnlyAdmin
+
 from .models import FundAccount, JournalEntry
 from .services import account_subject_set
 
 
 @admin.register(JournalEntry)
-class JournalEntryAdmin(admin.ModelAdmin):
+class JournalEntryAdmin(ReadOnlyAdmin):
     """Read-only: entries are appended by the services and corrected only by reversal (Art. 17)."""
 
     list_display = ["fund_year", "voucher_no", "entry_date", "kind", "summary", "debit", "credit", "project"]
     list_filter = ["kind", "fund_year__year", "account__community"]
     search_fields = ["summary", "reference", "reason"]
     list_select_related = ["fund_year__community", "project"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FundAccount)

@@ -184,7 +184,8 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def _csv_text(value):
     """A title typed as "=HYPERLINK(…)" must stay text in the reader's spreadsheet (OWASP's
-    advice for CSV injection): only free text is touched, never amounts, dates or codes."""
+        advice for CSV injection). Only fields of type "string" are touched; amounts and dates are
+    never changed (a negative amount would start with "-")."""
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 

@@ -1,19 +1,8 @@
 from django.contrib import admin
 
+from fundadmin.admin import ReadOnlyAdmin
+
 from .models import AnnualReport, Opinion, ReminderSent, ReportEvaluation
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Written by the services only (with their trail events); the admin reads."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Opinion)
