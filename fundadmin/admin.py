@@ -30,16 +30,13 @@ class NoDeleteMixin:
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(NoDeleteMixin, admin.ModelAdmin):
     """Written by the services only (with their trail events); the admin reads."""
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
         return False
 
 

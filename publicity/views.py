@@ -188,14 +188,10 @@ def objection_submit(request, pk):
 @require_GET
 def objection_track(request):
     code = request.GET.get("code", "").strip().upper()[:12]
-    objection = None
+    objection, problem = None, ""
     if code and not TRACKING_CODE.fullmatch(code):
         # Never sent to the database: PostgreSQL refuses a NUL in a text parameter.
-        return render(
-            request,
-            "publicity/objection_track.html",
-            {"code": "", "problem": "查询码只含数字和英文字母，请核对后重试。"},
-        )
+        code, problem = "", "查询码只含数字和英文字母，请核对后重试。"
     if code:
         objection = (
             Objection.objects.select_related("notice")
@@ -217,7 +213,7 @@ def objection_track(request):
             .filter(tracking_code=code)
             .first()
         )
-    return render(request, "publicity/objection_track.html", {"code": code, "objection": objection})
+    return render(request, "publicity/objection_track.html", {"code": code, "objection": objection, "problem": problem})
 
 
 @require_GET
