@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 
+from audit.admin import NoDeleteMixin, ReadOnlyAdmin
 from audit.services import event_record
 
 from . import services
@@ -21,23 +22,6 @@ from .models import (
 admin.site.site_header = "社区党组织服务群众专项经费管理系统"
 admin.site.site_title = "专项经费管理"
 admin.site.index_title = "系统管理"
-
-
-class NoDeleteMixin:
-    """Nothing in this system is deleted from the admin: users are deactivated, roles revoked."""
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(NoDeleteMixin, admin.ModelAdmin):
-    """Written by the services only (with their trail events); the admin reads."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(User)

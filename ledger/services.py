@@ -383,3 +383,17 @@ def account_subject_set(*, account: FundAccount, subject_name: str, subject_code
             changes={"before": before, "after": {"subject_name": subject_name, "subject_code": subject_code}},
         )
     return locked
+
+
+def allocation_covers_the_books(fund_year: FundYear, allocation: Decimal) -> None:
+    """A year's allocation never falls below what has been received from the city, nor, with the
+    carry-over, below what is already approved or spent (Art. 5, 13). Registered with the core's
+    ``fundadmin.services.allocation_check`` (LedgerConfig.ready)."""
+    balances = fund_balances(fund_year)
+    if allocation < balances.received:
+        raise ValidationError(f"年度经费不能低于已到账的拨款 {balances.received:,.2f} 元。", code="below_received")
+    if allocation + balances.carry_over < balances.committed + balances.spent:
+        raise ValidationError(
+            f"年度经费加上年结余不能低于已批准和已支出的合计 {balances.committed + balances.spent:,.2f} 元。",
+            code="below_committed",
+        )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from fundadmin.forms import MoneyField
 from fundadmin.models import FundYear, SpendingCategory
 
+from . import process
 from .models import DECLARATION_FIELDS, Document, Inspection, Project, Settlement
 from .services import PLAN_FIELDS, LineInput
 
@@ -271,13 +272,14 @@ class DocumentForm(forms.Form):
         error_messages={"invalid_choice": "要更正的文件不存在，或不属于本项目、已有更正版本。"},
     )
 
-    def __init__(self, *args, project=None, **kwargs):
+    def __init__(self, *args, project=None, documents=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # The project's current versions (from the page's prefetch when it made one); the service
-        # refuses a locked one with its reason.
+        # The project's current versions (the rows the page already read, when it passes them);
+        # the service refuses a locked one with its reason.
         self._current = {}
         if project is not None:
-            self._current = {str(d.pk): d for d in project.documents.all() if d.superseded_by_id is None}
+            documents = documents if documents is not None else project.documents.all()
+            self._current = {str(d.pk): d for d in documents if d.superseded_by_id is None}
         self.fields["replaces"].choices = [("", "不更正，新增一份文件")] + [
             (pk, f"{d.get_kind_display()}{'：' + d.title if d.title else ''}（{d.original_name}）")
             for pk, d in self._current.items()
@@ -299,11 +301,9 @@ class ProjectFilterForm(forms.Form):
 
     def __init__(self, *args, communities=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from .models import STAGES
-
         self.fields["community"].queryset = communities
         self.fields["stage"].choices = [
             ("", "全部阶段"),
-            *[(k, label) for k, label, _ in STAGES],
+            *[(stage.value, stage.label) for stage, _ in process.STAGES],
             ("ended", "已撤回/不予批准"),
         ]

@@ -15,7 +15,7 @@ from projects.models import ChangeRequest, Document, PlanVersion, Project, Revie
 from projects.selectors import approval_deadline, approval_overdue
 from tests.factories import FundYearFactory, grant, user_with_role
 
-from .helpers import Clock, lines, new_project, pdf, plan_fields, walk
+from .helpers import Clock, lines, new_project, patch_in_services, pdf, plan_fields, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -424,7 +424,7 @@ def test_failure_mid_transition_leaves_nothing_half_done(people, fund_year, time
     def boom(**kwargs):
         raise RuntimeError("notice board on fire")
 
-    monkeypatch.setattr(services, "notice_publish_for_project", boom)
+    patch_in_services(monkeypatch, "notice_publish_for_project", boom)
     with pytest.raises(RuntimeError):
         services.meeting_record(
             project=project,

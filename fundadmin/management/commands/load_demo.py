@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from fundadmin.demo import at, core, extensions
+from fundadmin.demo import at, core, parts
 from fundadmin.demo.core import DEFAULT_DEMO_PASSWORD
 
 
@@ -17,8 +17,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             with at(datetime.date(2025, 1, 2)):
                 logins = core.load()
-            for extend in extensions():
-                extend()
+            for part in parts():
+                part()
         password = core.demo_password()
         shown = password if password == DEFAULT_DEMO_PASSWORD else "（DEMO_PASSWORD 环境变量的值）"
         self.stdout.write(self.style.SUCCESS("演示数据已就绪。所有演示账号的密码：" + shown))
