@@ -16,6 +16,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from audit.services import event_record
 
+from .formats import money
 from .models import CalendarYear, Community, FundYear, RoleAssignment, SpecialDay, User, WorkingCommittee
 from .permissions import forget_grants
 from .roles import ROLE_PERMISSIONS, Role
@@ -186,10 +187,10 @@ def allocation_check(fund_year: FundYear, allocation: Decimal) -> None:
 
     balances = fund_balances(fund_year)
     if allocation < balances.received:
-        raise ValidationError(f"年度经费不能低于已到账的拨款 {balances.received:,.2f} 元。", code="below_received")
+        raise ValidationError(f"年度经费不能低于已到账的拨款 {money(balances.received)}。", code="below_received")
     if allocation + balances.carry_over < balances.committed + balances.spent:
         raise ValidationError(
-            f"年度经费加上年结余不能低于已批准和已支出的合计 {balances.committed + balances.spent:,.2f} 元。",
+            f"年度经费加上年结余不能低于已批准和已支出的合计 {money(balances.committed + balances.spent)}。",
             code="below_committed",
         )
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.utils.html import escape, format_html
+
+from fundadmin.formats import money_figure
 from django.utils.safestring import SafeString, mark_safe
 
 BAR_COLOUR = "#c8161d"
@@ -19,7 +21,7 @@ PLOT_WIDTH = 420
 
 
 def _fmt(value: Decimal) -> str:
-    return f"{value:,.2f}"
+    return money_figure(value)
 
 
 def bar_chart_svg(bars, *, title: str, unit: str = "元") -> SafeString:
