@@ -29,7 +29,7 @@ _PARENTHETICAL = re.compile(r"[（(][^）)]*[）)]")
 
 
 def field_noun(label) -> str:
-    """"单价（元）" → "单价": the label without its parenthetical hints or trailing colon."""
+    """ "单价（元）" → "单价": the label without its parenthetical hints or trailing colon."""
     return _PARENTHETICAL.sub("", str(label or "")).strip().rstrip("：:").strip() or "此项"
 
 
@@ -102,7 +102,6 @@ class MoneyField(DecimalNumberField):
             "max_digits": f"{noun}过大：最多 {money(largest)}。",
             "max_whole_digits": f"{noun}过大：最多 {money(largest)}。",
         }
-
 
 
 class QuantityField(DecimalNumberField):

@@ -8,8 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from fundadmin.forms import Form, ModelForm, MoneyField, QuantityField
 from fundadmin.formats import money
+from fundadmin.forms import Form, ModelForm, MoneyField, QuantityField
 from fundadmin.models import FundYear, SpendingCategory
 
 from .models import DECLARATION_FIELDS, Document, Inspection, Project, Settlement

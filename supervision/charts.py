@@ -9,9 +9,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from fundadmin.formats import money_figure
-from django.utils.safestring import SafeString, mark_safe
 
 BAR_COLOUR = "#c8161d"
 ROW_HEIGHT = 26

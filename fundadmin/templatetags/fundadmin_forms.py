@@ -41,7 +41,9 @@ def error_summary(form=None, *formsets, lines_anchor: str = "") -> list[SummaryI
     for formset in formsets:
         if not hasattr(formset, "non_form_errors") or not formset.is_bound:
             continue
-        items += [SummaryItem(message, f"#{lines_anchor}" if lines_anchor else "") for message in formset.non_form_errors()]
+        items += [
+            SummaryItem(message, f"#{lines_anchor}" if lines_anchor else "") for message in formset.non_form_errors()
+        ]
         for number, row in enumerate(formset.forms, start=1):
             items += _form_items(row, row=f"第 {number} 行 · ")
     return items
