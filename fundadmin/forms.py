@@ -39,6 +39,9 @@ class DecimalNumberField(forms.DecimalField):
 
     noun = "数值"
     example = "12.5"
+    # Text, not <input type=number>: that one drops "1,500.50" and full-width digits to "" and
+    # accepts "1e5" itself. inputmode still brings up the phone's number keyboard.
+    widget = forms.TextInput
 
     default_error_messages = {"exponent": "请按普通写法填写数字，例如 100000，不要用 1e5 这样的科学计数法。"}
 
