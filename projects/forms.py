@@ -49,6 +49,9 @@ class ProjectForm(ModelForm):
                 self.initial.setdefault("fund_year", open_years[0].pk)
         if self.instance.pk:
             del self.fields["fund_year"]
+        else:
+            # The year comes first: it says whose money this is (it sat at the foot of a long form).
+            self.order_fields(["fund_year"])
         if needs is not None:
             self.fields["needs"] = forms.ModelMultipleChoiceField(
                 queryset=needs,
