@@ -138,7 +138,7 @@ def label_messages(field: forms.Field, name: str) -> dict[str, str]:
             "required": f"请选择要上传的{noun}。",
             "invalid": f"没有收到{noun}，请重新选择。",
             "missing": f"没有收到{noun}，请重新选择。",
-            "empty": f"{noun}是空的，请选择另一个文件。",
+            "empty": f"所选的{noun}是空文件（0 字节），请重新选择。",
             "max_length": f"{noun}的文件名最多 %(max)d 个字（现在 %(length)d 个）。",
             "contradiction": f"请选择新的{noun}，或者勾选清除，不要同时进行。",
             "invalid_image": "请上传图片文件（JPEG、PNG 或 WebP）。",

@@ -102,6 +102,10 @@ def test_xlsx_export_contains_the_rows(client, community, fy2026, finance):
     payment = next(r for r in rows if r[1] == "2026-0002")
     assert Decimal(str(payment[4])) == D("2345.67") and project.number in payment[8]
     assert Decimal(str(rows[-1][7])) == D("97654.33")
+    # Money cells are numbers shown with thousands separators, dates are dates (issue 13, point 6).
+    cells = next(r for r in ws.iter_rows() if r[1].value == "2026-0002")
+    assert cells[4].number_format == "#,##0.00" and cells[7].number_format == "#,##0.00"
+    assert isinstance(cells[4].value, int | float | Decimal) and cells[0].number_format == "yyyy-mm-dd"
 
 
 def test_pdf_export_is_a4_with_chinese_title(client, community, fy2026, finance):
@@ -114,6 +118,7 @@ def test_pdf_export_is_a4_with_chinese_title(client, community, fy2026, finance)
     page = PdfReader(io.BytesIO(response.content)).pages[0]
     text = page.extract_text()
     assert "党组织服务群众专项经费明细账" in text and community.name in text
+    assert "100,000.00" in text  # one money format on paper too
     assert round(float(page.mediabox.width)) == 595 and round(float(page.mediabox.height)) == 842
 
 
