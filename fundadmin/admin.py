@@ -1,4 +1,5 @@
-from django import forms
+from decimal import Decimal
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
@@ -7,6 +8,7 @@ from audit.admin import NoDeleteMixin, ReadOnlyAdmin
 from audit.services import event_record
 
 from . import services
+from .forms import ModelForm, MoneyField
 from .models import (
     CalendarYear,
     Community,
@@ -59,7 +61,10 @@ class SpendingCategoryAdmin(NoDeleteMixin, admin.ModelAdmin):
     list_display = ["number", "name"]
 
 
-class FundYearForm(forms.ModelForm):
+class FundYearForm(ModelForm):
+    # Typed by a person: full-width digits and separators read, "1e5" refused (as every money field).
+    allocation = MoneyField(label="年度经费（元）", min_value=Decimal("0"))
+
     def clean(self):
         data = super().clean()
         allocation = data.get("allocation")
@@ -89,7 +94,7 @@ class FundYearAdmin(NoDeleteMixin, admin.ModelAdmin):
             self.message_user(request, "；".join(exc.messages), messages.ERROR)
 
 
-class RoleAssignmentForm(forms.ModelForm):
+class RoleAssignmentForm(ModelForm):
     def clean(self):
         data = super().clean()
         if self.instance.pk is None and not self.errors and data.get("valid_from"):

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from audit.models import AuditEvent
 from audit.sentences import quoted, register
+from fundadmin.formats import date_prose, money
 
 from .models import SpecialDay
 
 
-def _yuan(value) -> str:
-    try:
-        return f"{Decimal(str(value)):,.2f} 元"
-    except (InvalidOperation, ValueError):
-        return "—"
-
-
 def _role(event: AuditEvent, verb: str) -> str:
     c = event.changes or {}
-    until = f"至 {c['valid_until']}" if c.get("valid_until") else "，长期有效"
-    period = f"，自 {c['valid_from']} 起{until}" if c.get("valid_from") else ""
+    until = f"至 {date_prose(c['valid_until'])}" if c.get("valid_until") else "，长期有效"
+    period = f"，自 {date_prose(c['valid_from'])} 起{until}" if c.get("valid_from") else ""
     reason = f"；原因：{quoted(event.reason)}" if event.reason else ""
     return (
         f"{verb}{c.get('user', '')}为{c.get('scope', '')}{c.get('role', '')}{period if verb == '任命' else ''}{reason}"
@@ -29,7 +21,7 @@ def _role(event: AuditEvent, verb: str) -> str:
 
 def _allocation(event: AuditEvent) -> str:
     c = (event.changes or {}).get("allocation") or {}
-    return f"将「{event.object_repr}」的年度经费由 {_yuan(c.get('before'))} 设为 {_yuan(c.get('after'))}"
+    return f"将「{event.object_repr}」的年度经费由 {money(c.get('before'))} 设为 {money(c.get('after'))}"
 
 
 def _calendar_import(event: AuditEvent) -> str:
@@ -48,7 +40,7 @@ def _calendar_day(verb: str):
     def describe(event: AuditEvent) -> str:
         c = event.changes or {}
         kind = SpecialDay.Kind(c["kind"]).label if c.get("kind") in SpecialDay.Kind.values else ""
-        return f"{verb}节假日与调休：{c.get('date')} {kind} {c.get('name', '')}".rstrip()
+        return f"{verb}节假日与调休：{date_prose(c.get('date'))} {kind} {c.get('name', '')}".rstrip()
 
     return describe
 

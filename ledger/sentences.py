@@ -2,40 +2,32 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from audit.models import AuditEvent
 from audit.sentences import quoted, register
-
-
-def _yuan(value) -> str:
-    try:
-        return f"{Decimal(str(value)):,.2f} 元"
-    except (InvalidOperation, ValueError):
-        return "—"
+from fundadmin.formats import date_prose, money
 
 
 def _appropriation(event: AuditEvent) -> str:
     c = event.changes or {}
-    return f"登记财政拨款：凭证 {c.get('voucher')}，{c.get('date')}，{_yuan(c.get('amount'))}（{c.get('summary', '')}）"
+    return f"登记财政拨款：凭证 {c.get('voucher')}，{date_prose(c.get('date'))}，{money(c.get('amount'))}（{c.get('summary', '')}）"
 
 
 def _payment(event: AuditEvent) -> str:
     c = event.changes or {}
-    return f"记账：项目支付「{event.object_repr}」，凭证 {c.get('voucher')}，{c.get('date')}，{_yuan(c.get('amount'))}"
+    return f"记账：项目支付「{event.object_repr}」，凭证 {c.get('voucher')}，{date_prose(c.get('date'))}，{money(c.get('amount'))}"
 
 
 def _reverse(event: AuditEvent) -> str:
     c = event.changes or {}
     return (
-        f"冲销凭证 {c.get('reverses')}：以凭证 {c.get('voucher')} 于 {c.get('date')} 冲回 {_yuan(c.get('amount'))}；"
+        f"冲销凭证 {c.get('reverses')}：以凭证 {c.get('voucher')} 于 {date_prose(c.get('date'))} 冲回 {money(c.get('amount'))}；"
         f"原因：{quoted(event.reason)}"
     )
 
 
 def _close(event: AuditEvent) -> str:
     c = event.changes or {}
-    return f"结转{c.get('year')}年度经费：结余 {_yuan(c.get('surplus'))} 转入{c.get('next_year')}年度"
+    return f"结转{c.get('year')}年度经费：结余 {money(c.get('surplus'))} 转入{c.get('next_year')}年度"
 
 
 def _subject(event: AuditEvent) -> str:

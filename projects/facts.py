@@ -24,6 +24,7 @@ from functools import cache, cached_property
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from fundadmin.formats import money
 from fundadmin.workdays import Deadline, WorkingCalendar
 from ledger.selectors import FundBalances, fund_balances, small_group_amounts, small_group_cap
 from publicity.models import Notice, Objection
@@ -57,8 +58,8 @@ class Money:
         if need <= b.available:
             return True
         return (
-            f"本年度可用经费为 {b.available:,.2f} 元（经费总额 {b.fund:,.2f} 元，已承诺 {b.committed:,.2f} 元，"
-            f"已支出 {b.spent:,.2f} 元），不足 {need - b.available:,.2f} 元。"
+            f"本年度可用经费为 {money(b.available)}（经费总额 {money(b.fund)}，已承诺 {money(b.committed)}，"
+            f"已支出 {money(b.spent)}），不足 {money(need - b.available)}。"
         )
 
     def small_group_problem(self, project, amount: Decimal) -> bool | str:
@@ -66,9 +67,9 @@ class Money:
             return True
         headroom = max(self.cap - self.small_group_used, ZERO)
         return (
-            f"受益群体较小的项目合计不得超过年度经费总额的20%（上限 {self.cap:,.2f} 元，其他此类项目已用 "
-            f"{self.small_group_used:,.2f} 元，尚余 {headroom:,.2f} 元），本项目 {amount:,.2f} 元超出上限 "
-            f"{amount - headroom:,.2f} 元（《细则》第七条）。"
+            f"受益群体较小的项目合计不得超过年度经费总额的20%（上限 {money(self.cap)}，其他此类项目已用 "
+            f"{money(self.small_group_used)}，尚余 {money(headroom)}），本项目 {money(amount)}超出上限 "
+            f"{money(amount - headroom)}（《细则》第七条）。"
         )
 
 

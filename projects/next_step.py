@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
+from fundadmin.formats import date_prose
 from fundadmin.models import RoleAssignment
 from fundadmin.roles import ROLE_BODY, ROLE_SCOPE, ScopeLevel, roles_granting
 from fundadmin.workdays import Deadline
@@ -114,7 +115,7 @@ def _parties(project: Project, steps: Iterable[Step], holders: Holders) -> tuple
 
 
 def _date(deadline: Deadline) -> str:
-    return f"{deadline.date:%Y-%m-%d}{'（暂定）' if deadline.provisional else ''}"
+    return f"{date_prose(deadline.date)}{'（暂定）' if deadline.provisional else ''}"
 
 
 def next_step(project: Project, facts: Facts, holders: Holders, *, today: datetime.date | None = None) -> NextStep:
@@ -142,18 +143,18 @@ def next_step(project: Project, facts: Facts, holders: Holders, *, today: dateti
             if today > due.date:
                 late = calendar.working_days_between(due.date, today).days
                 return NextStep(
-                    f"{text}。已超期：应于 {_date(due)} 前办理（{rule}），已超过 {late} 个工作日。",
+                    f"{text}。已超期：应于{_date(due)}前办理（{rule}），已超过 {late} 个工作日。",
                     parties,
                     due=due,
                     overdue=True,
                 )
-            return NextStep(f"{text}，应于 {_date(due)} 前办理（{rule}）。", parties, due=due)
+            return NextStep(f"{text}，应于{_date(due)}前办理（{rule}）。", parties, due=due)
         entered = timezone.localdate(project.status_changed_at)
         waited = calendar.working_days_between(entered, today).days
         since = (
-            f"已等待 {waited} 个工作日（自 {entered:%Y-%m-%d} 起）"
+            f"已等待 {waited} 个工作日（自 {date_prose(entered)}起）"
             if waited
-            else f"今天（{entered:%Y-%m-%d}）起等待办理"
+            else f"今天（{date_prose(entered)}）起等待办理"
         )
         return NextStep(f"{text}。规则未设办理期限，{since}。", parties, waited_working_days=waited)
     if held:
@@ -165,7 +166,7 @@ def next_step(project: Project, facts: Facts, holders: Holders, *, today: dateti
                 ends = facts.notice_end(notice)
                 if today <= ends.date:
                     return NextStep(
-                        f"{state.label}：公示期至 {_date(ends)} 止（{clock.days}个工作日，{CONVENTION}；"
+                        f"{state.label}：公示期至{_date(ends)}止（{clock.days}个工作日，{CONVENTION}；"
                         f"《细则》{clock.article}）。期满且无未办结异议后，由{then}。",
                         period_ends=ends,
                     )

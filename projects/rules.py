@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from fundadmin.formats import date_prose
+
 if TYPE_CHECKING:
     from .facts import Facts
 
@@ -57,10 +59,6 @@ def rule(message: str, *, code: str = "condition", reads: tuple[str, ...] = (), 
         return Rule(func.__name__, message, code, frozenset(reads), func, **flags)
 
     return decorate
-
-
-def _money(value: Decimal) -> str:
-    return f"{value:,.2f}"
 
 
 # -- the plan (Art. 4, 7, 8) --------------------------------------------------------------------------
@@ -117,7 +115,7 @@ def _notice_cleared(project, facts, kind: str) -> bool | str:
     ends = facts.notice_end(notice)
     if facts.today <= ends.date:
         mark = "（暂定）" if ends.provisional else ""
-        return f"公示期至 {ends.date:%Y-%m-%d}{mark} 止，期满后方可进行下一步。"
+        return f"公示期至{date_prose(ends.date)}{mark}止，期满后方可进行下一步。"
     count = sum(n.open_objection_count for n in facts.notices if n.kind == kind)
     if count:
         return f"有 {count} 条异议尚未处理完毕，须待党工委作出决定。"

@@ -4,11 +4,9 @@ outcome, the amount, the reason, the deadline that ran."""
 
 from __future__ import annotations
 
-import datetime
-from decimal import Decimal, InvalidOperation
-
 from audit.models import AuditEvent
 from audit.sentences import quoted, register
+from fundadmin.formats import date_prose, money
 
 from . import process
 from .models import DocumentKind, Project, Status
@@ -34,18 +32,8 @@ LEGACY = {
 FIELD_LABELS = {f.name: str(f.verbose_name) for f in Project._meta.get_fields() if hasattr(f, "verbose_name")}
 
 
-def yuan(value) -> str:
-    try:
-        return f"{Decimal(str(value)):,.2f} 元"
-    except (InvalidOperation, ValueError):
-        return str(value)
-
-
 def _date(value) -> str:
-    try:
-        return f"{datetime.date.fromisoformat(str(value)[:10]):%Y-%m-%d}"
-    except ValueError:
-        return str(value)
+    return date_prose(value)
 
 
 def _status(value) -> str:
@@ -76,11 +64,11 @@ def _details(step: process.Step, c: dict) -> list[str]:
         order = f"（第 {c['order']} 个签字）" if "order" in c else ""
         out.append(f"发票 {c['invoice']}{order}")
     if isinstance(c.get("amount"), dict):
-        out.append(f"金额由 {yuan(c['amount'].get('before'))} 变更为 {yuan(c['amount'].get('after'))}")
+        out.append(f"金额由 {money(c['amount'].get('before'))} 变更为 {money(c['amount'].get('after'))}")
     elif "amount" in c:
-        out.append(f"金额 {yuan(c['amount'])}")
+        out.append(f"金额 {money(c['amount'])}")
     if "budget_total" in c:
-        out.append(f"预算合计 {yuan(c['budget_total'])}")
+        out.append(f"预算合计 {money(c['budget_total'])}")
     if c.get("issuer"):
         out.append(f"开票单位 {c['issuer']}")
     if c.get("payee"):
@@ -93,7 +81,7 @@ def _details(step: process.Step, c: dict) -> list[str]:
     if isinstance(c.get("after"), dict) and "amount" in c["after"]:
         before, after = c.get("before") or {}, c["after"]
         out.append(
-            f"批准金额由 {yuan(before.get('amount'))} 变更为 {yuan(after.get('amount'))}，备案为第 {c.get('plan_version')} 版方案"
+            f"批准金额由 {money(before.get('amount'))} 变更为 {money(after.get('amount'))}，备案为第 {c.get('plan_version')} 版方案"
         )
     if c.get("note"):
         out.append(f"{_date(c.get('noted_on'))} {quoted(c['note'])}")
@@ -106,19 +94,19 @@ def describe_step(event: AuditEvent) -> str:
     verb = event.action.removeprefix("project.")
     c = event.changes or {}
     if verb == "create":
-        return f"提出项目草稿「{event.object_repr}」，预算合计 {yuan(c.get('budget_total'))}"
+        return f"提出项目草稿「{event.object_repr}」，预算合计 {money(c.get('budget_total'))}"
     if verb == "update":
         edits = [
             f"{FIELD_LABELS.get(name, '其他内容')}由 {quoted(_plain(v.get('before')))} 改为 {quoted(_plain(v.get('after')))}"
             for name, v in c.items()
             if isinstance(v, dict) and {"before", "after"} <= set(v)
         ]
-        total = f"，预算合计 {yuan(c['budget_total'])}" if "budget_total" in c else ""
+        total = f"，预算合计 {money(c['budget_total'])}" if "budget_total" in c else ""
         return f"修改项目草稿「{event.object_repr}」" + (f"：{'；'.join(edits)}" if edits else "") + total
     if verb == "approved_plan":
         return (
             f"两委批准后冻结「{event.object_repr}」的方案为第 {c.get('plan_version', 1)} 版，"
-            f"批准金额 {yuan(c.get('approved_amount'))}"
+            f"批准金额 {money(c.get('approved_amount'))}"
         )
     step, outcome = process.STEP.get(verb), c.get("outcome")
     if step is None and verb in LEGACY:

@@ -100,6 +100,26 @@ def _proposable(user):
     return [c for c in visible_communities(user).select_related("committee") if check(user, "propose_project", c)]
 
 
+def _line_edit(request):
+    """(data, editing_lines): the form's data, with a budget row added or removed when the person
+    pressed "添加一行" / "删除此行" instead of saving (then nothing is validated or saved)."""
+    if request.method != "POST":
+        return None, False
+    edited = forms.BudgetLineFormSet.edited(request.POST)
+    return (request.POST, False) if edited is None else (edited, True)
+
+
+def _form_context(form, lines, editing_lines: bool, **extra) -> dict:
+    return {
+        "form": form,
+        "lines": lines,
+        # After adding or removing a row the form is shown again as typed, without error messages.
+        "hide_errors": editing_lines,
+        "lines_total": lines.running_total(),
+        **extra,
+    }
+
+
 @login_required
 def project_create(request):
     communities = _proposable(request.user)
@@ -112,9 +132,10 @@ def project_create(request):
         .order_by("community__code", "-year")
     )
     needs = Need.objects.filter(community__in=communities)
-    form = forms.ProjectForm(request.POST if request.method == "POST" else None, fund_years=fund_years, needs=needs)
-    lines = forms.BudgetLineFormSet(request.POST if request.method == "POST" else None, prefix="lines")
-    if request.method == "POST" and form.is_valid() and lines.is_valid():
+    data, editing_lines = _line_edit(request)
+    form = forms.ProjectForm(data, fund_years=fund_years, needs=needs)
+    lines = forms.BudgetLineFormSet(data, prefix="lines")
+    if data is not None and not editing_lines and form.is_valid() and lines.is_valid():
         fund_year = form.cleaned_data["fund_year"]
         chosen = [n for n in form.cleaned_data.get("needs", []) if n.community_id == fund_year.community_id]
         try:
@@ -134,7 +155,7 @@ def project_create(request):
                 request, f"项目“{project.title}”已保存为草稿，编号 {project.number}。下一步：报请党工委初步同意。"
             )
             return redirect("projects:detail", pk=project.pk)
-    return render(request, "projects/form.html", {"form": form, "lines": lines, "creating": True})
+    return render(request, "projects/form.html", _form_context(form, lines, editing_lines, creating=True))
 
 
 @login_required
@@ -146,7 +167,8 @@ def project_edit(request, pk: int):
         messages.error(request, "项目已提交，不能再直接修改；实施中的变更请提出变更申请。")
         return redirect("projects:detail", pk=project.pk)
     needs = Need.objects.filter(community=project.community)
-    form = forms.ProjectForm(request.POST if request.method == "POST" else None, instance=project, needs=needs)
+    data, editing_lines = _line_edit(request)
+    form = forms.ProjectForm(data, instance=project, needs=needs)
     initial = [
         {
             "item": line.item,
@@ -157,8 +179,9 @@ def project_edit(request, pk: int):
         }
         for line in project.budget_lines.all()
     ]
-    lines = forms.BudgetLineFormSet(request.POST if request.method == "POST" else None, prefix="lines", initial=initial)
-    if request.method == "POST" and form.is_valid() and lines.is_valid():
+    # Once posted, the rows typed are the truth: no initial rows to compare them against.
+    lines = forms.BudgetLineFormSet(data, prefix="lines", initial=None if data is not None else initial)
+    if data is not None and not editing_lines and form.is_valid() and lines.is_valid():
         try:
             services.project_update(
                 project=project,
@@ -173,7 +196,7 @@ def project_edit(request, pk: int):
         else:
             messages.success(request, "已保存。")
             return redirect("projects:detail", pk=project.pk)
-    return render(request, "projects/form.html", {"form": form, "lines": lines, "project": project})
+    return render(request, "projects/form.html", _form_context(form, lines, editing_lines, project=project))
 
 
 @login_required

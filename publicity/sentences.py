@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from audit.models import AuditEvent
 from audit.sentences import quoted, register
+from fundadmin.formats import date_prose
 
 from .models import Need, Notice, Objection
 
@@ -16,7 +17,7 @@ def _kind(value) -> str:
 def _publish(event: AuditEvent) -> str:
     c = event.changes or {}
     return (
-        f"发布{_kind(c.get('kind'))}「{event.object_repr}」：{c.get('posted_on')} 张贴，公示至 {c.get('ends_on')}，"
+        f"发布{_kind(c.get('kind'))}「{event.object_repr}」：{date_prose(c.get('posted_on'))} 张贴，公示至 {date_prose(c.get('ends_on'))}，"
         f"内容校验码 {str(c.get('content_hash', ''))[:12]}…"
     )
 
@@ -24,7 +25,7 @@ def _publish(event: AuditEvent) -> str:
 def _correct(event: AuditEvent) -> str:
     c = event.changes or {}
     fields = "、".join(c.get("fields") or []) or "内容"
-    return f"更正公示「{event.object_repr}」（第 {c.get('version')} 版，更正{fields}，重新公示至 {c.get('ends_on')}）；说明：{quoted(event.reason)}"
+    return f"更正公示「{event.object_repr}」（第 {c.get('version')} 版，更正{fields}，重新公示至 {date_prose(c.get('ends_on'))}）；说明：{quoted(event.reason)}"
 
 
 def _objection(verb: str):
@@ -43,7 +44,7 @@ def _objection(verb: str):
 def _need(event: AuditEvent) -> str:
     c = event.changes or {}
     channel = Need.Channel(c["channel"]).label if c.get("channel") in Need.Channel.values else ""
-    return f"登记民意诉求「{event.object_repr}」（{channel}，{c.get('received_on')} 收到）"
+    return f"登记民意诉求「{event.object_repr}」（{channel}，{date_prose(c.get('received_on'))} 收到）"
 
 
 def register_sentences() -> None:

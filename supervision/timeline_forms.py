@@ -1,6 +1,7 @@
 from django import forms
 
 from audit.selectors import TimelineFilter
+from fundadmin.forms import Form
 
 # Kinds of events, by the action's prefix, as the filter offers them.
 KINDS = {
@@ -17,7 +18,7 @@ KINDS = {
 }
 
 
-class TimelineFilterForm(forms.Form):
+class TimelineFilterForm(Form):
     project = forms.TypedChoiceField(label="项目", required=False, coerce=int, empty_value=None)
     kind = forms.ChoiceField(label="类型", required=False, choices=[("", "全部"), *KINDS.items()])
     actor = forms.TypedChoiceField(label="操作人", required=False, coerce=int, empty_value=None)

@@ -87,6 +87,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Money and date filters (|money, |date_table, |date_prose, …) in every template.
+            "builtins": ["fundadmin.templatetags.fundadmin_format"],
         },
     },
 ]

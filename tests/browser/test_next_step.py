@@ -82,10 +82,10 @@ def test_after_each_step_the_page_says_who_acts_next_and_by_when(page, cast, com
             "#id_minutes": "一致同意",
         },
     )
-    says(page, project, "公示期至 2026-11-05 止", "3个工作日", "当天不计入，自次日起算", "（shuji）", "报送党工委审批")
+    says(page, project, "公示期至2026年11月5日止", "3个工作日", "当天不计入，自次日起算", "（shuji）", "报送党工委审批")
     # On notice the step is the secretary's, but its rule does not hold yet: text with the reason.
     assert "公示期满无异议，报送党工委审批" not in buttons(page)
-    assert "公示期至 2026-11-05" in page.locator("#next .blocked").inner_text()
+    assert "公示期至2026年11月5日" in page.locator("#next .blocked").inner_text()
     clock.after(7)
     act(page, project, "公示期满无异议，报送党工委审批")
     says(
@@ -93,7 +93,7 @@ def test_after_each_step_the_page_says_who_acts_next_and_by_when(page, cast, com
         project,
         "（dgw_shuji）党工委班子会议批准",
         "（jgw_zhuren）建管委批准",
-        "应于 2026-11-16 前办理",
+        "应于2026年11月16日前办理",
         "党工委收到申请表后5个工作日",
         "第十一条",
         waiting=["党工委班子会议批准", "建管委批准"],
@@ -106,7 +106,7 @@ def test_after_each_step_the_page_says_who_acts_next_and_by_when(page, cast, com
         "党工委班子会议批准",
         fill={"#id_meeting_date": today(), "#id_meeting_attendees": "班子成员5人"},
     )
-    says(page, project, "（jgw_zhuren）建管委批准", "应于 2026-11-16 前办理", waiting=["建管委批准"], bystander=KS)
+    says(page, project, "（jgw_zhuren）建管委批准", "应于2026年11月16日前办理", waiting=["建管委批准"], bystander=KS)
     as_user(page, CD)
     act(page, project, "建管委批准")
     says(

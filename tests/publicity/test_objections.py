@@ -29,7 +29,7 @@ def test_no_early_exit_from_publicity(in_publicity, secretary, clock):
         clock.to(day)
         with pytest.raises(ValidationError) as err:
             _submit(in_publicity, secretary)
-        assert "2026-10-10" in err.value.messages[0]
+        assert "2026年10月10日" in err.value.messages[0]
         assert fresh(in_publicity).status == Status.PUBLICITY
         day += dt.timedelta(days=1)
     clock.to(dt.date(2026, 10, 11))

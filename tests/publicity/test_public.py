@@ -134,7 +134,7 @@ def test_public_project_page_shows_what_why_and_money(client, in_publicity, peop
     need = services.need_record(community=in_publicity.community, content="楼道太黑", channel="online")
     in_publicity.needs.add(need)
     page = client.get(reverse("publicity:project_public", args=[in_publicity.pk])).content.decode()
-    assert "为3栋老楼更换声控灯" in page and "6000.00 元" in page and "楼道太黑" in page and "尚未批准" in page
+    assert "为3栋老楼更换声控灯" in page and "6,000.00 元" in page and "楼道太黑" in page and "尚未批准" in page
 
 
 def test_needs_public_form_and_list(client, community, people, in_publicity):
