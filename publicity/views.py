@@ -219,7 +219,7 @@ def objection_track(request):
 @require_GET
 def notice_pdf(request, pk):
     notice = _notice(pk)
-    response = HttpResponse(pdf.notice_pdf(notice), content_type="application/pdf")
+    response = HttpResponse(pdf.notice_pdf(notice, request), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="notice-{notice.pk}-v{notice.version}.pdf"'
     return response
 
@@ -372,6 +372,6 @@ def application_form_pdf(request, pk):
     verdict = can_view(request.user, project)
     if not verdict:
         raise PermissionDenied(verdict.reason)
-    response = HttpResponse(pdf.application_form_pdf(project), content_type="application/pdf")
+    response = HttpResponse(pdf.application_form_pdf(project, request), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="application-{project.number}.pdf"'
     return response

@@ -144,8 +144,9 @@ FUNDADMIN_MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 *
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# Public base address used in QR codes on paper notices (the notice board links to the site).
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# The public address in QR codes, PDF footers and e-mails (fundadmin/addresses.py). Required in
+# production; unset elsewhere, it follows the address each request came to (the port served).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").strip()
 
 # Reminder e-mail: the console in development; SMTP when EMAIL_HOST is set.
 if os.environ.get("EMAIL_HOST"):
