@@ -20,6 +20,7 @@ urlpatterns = [
     path("objection/", views.objection_track, name="objection_track"),
     path("project/<int:pk>/", views.project_public, name="project_public"),
     path("project/<int:pk>/application-form.pdf", views.application_form_pdf, name="application_form_pdf"),
+    path("display/", views.display_mode, name="display_mode"),
     # Staff pages (login; permission-checked).
     path("publicity/c/<slug:code>/notices/", staff_views.notices, name="staff_notices"),
     path("publicity/notice/<int:pk>/correct/", staff_views.notice_correct, name="notice_correct"),

@@ -20,8 +20,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from fundadmin import display
 from fundadmin.models import Community
 from fundadmin.permissions import can_view
 from fundadmin.workdays import CONVENTION_NOTE, PROVISIONAL_NOTE
@@ -374,4 +376,26 @@ def application_form_pdf(request, pk):
         raise PermissionDenied(verdict.reason)
     response = HttpResponse(pdf.application_form_pdf(project, request), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="application-{project.number}.pdf"'
+    return response
+
+
+@require_GET
+def display_mode(request):
+    """Large text on or off (适老化), then back to the page the resident was reading. A link, not a
+    script: it works with JavaScript off. Only a display preference is stored (a cookie)."""
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        target = reverse("publicity:index")
+    response = redirect(target)
+    if request.GET.get("size") == display.LARGE:
+        response.set_cookie(
+            display.COOKIE,
+            display.LARGE,
+            max_age=display.MAX_AGE,
+            samesite="Lax",
+            httponly=True,
+            secure=request.is_secure(),
+        )
+    else:
+        response.delete_cookie(display.COOKIE, samesite="Lax")
     return response

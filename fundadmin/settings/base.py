@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "audit.middleware.ClientAddressMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so that a view's database error becomes the "database unreachable" page (503).
+    "fundadmin.errors.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "fundadmin.urls"
@@ -71,6 +73,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "fundadmin.display.context",
             ],
         },
     },
@@ -132,6 +135,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Served at the site's root by whitenoise: /favicon.ico, which browsers ask for on every visit.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "media/"  # never served directly: documents go through permission-checking views
 STORAGES = {
