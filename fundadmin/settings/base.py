@@ -153,6 +153,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # production; unset elsewhere, it follows the address each request came to (the port served).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").strip()
 
+# Residents get answers on a clock (SPEC.md "Decisions the rules leave to us"): the community
+# answers an objection, and a need, within this many working days of the day it came in
+# (当天不计入). A change applies to what comes in afterwards; dates already given stay.
+OBJECTION_REPLY_WORKING_DAYS = int(os.environ.get("OBJECTION_REPLY_WORKING_DAYS", "5"))
+NEED_REPLY_WORKING_DAYS = int(os.environ.get("NEED_REPLY_WORKING_DAYS", "10"))
+
 # Reminder e-mail: the console in development; SMTP when EMAIL_HOST is set.
 if os.environ.get("EMAIL_HOST"):
     MAILERS = {

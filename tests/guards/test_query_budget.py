@@ -31,7 +31,9 @@ BUDGET = {
     "supervisor timeline": 9,
     "committee dashboard": 20,  # eleven panels, each one or two queries
 }
-INBOX_BUDGET = 12  # three sources: projects (with their facts), publicity, supervision
+# three sources: projects (with their facts), publicity (objections, notices ending, needs
+# awaiting an answer — one grouped query), supervision
+INBOX_BUDGET = 13
 
 
 def pages(world) -> list[tuple[str, Role | None, str]]:
