@@ -425,7 +425,7 @@ def open_data_schema(request):
         {
             "datasets": opendata.DATASETS,
             "version": opendata.SCHEMA_VERSION,
-            "communities": Community.objects.select_related("committee"),
+            "communities": Community.objects.select_related("committee").order_by("committee__name", "name"),
         },
     )
 
