@@ -63,7 +63,7 @@ def _needs(community: Community) -> None:
             )
     # Adopted: the proposal cites the need (Project.needs, Art. 9). The projects demo builds its
     # proposals without citations, so they are added here, each to a project true to its title.
-    projects = list(community.projects.exclude(status__in=("withdrawn", "rejected")))
+    projects = list(community.projects.exclude(status__in=("withdrawn", "rejected")).order_by("pk"))
     for _channel, content, outcome in NEEDS:
         need = Need.objects.get(community=community, content=content)
         if outcome == "respond":
@@ -73,7 +73,8 @@ def _needs(community: Community) -> None:
             if need.outcome != Need.Outcome.NOT_ADOPTED and staff:
                 services.need_mark_not_adopted(need=need, by=staff, reason=NOT_ADOPTED)
         elif not need.projects.exists():
-            match = next((p for p in projects if any(word in p.title for word in outcome)), None)
+            # The words in the order given: the first is the closest answer.
+            match = next((p for word in outcome for p in projects if word in p.title), None)
             if match is not None:
                 match.needs.add(need)
 

@@ -93,7 +93,7 @@ def qr_on_page_1(pdf_bytes: bytes) -> str:
 
 
 def _page_texts(pdf_bytes: bytes) -> list[str]:
-    return [p.extract_text().replace(" ", "") for p in PdfReader(io.BytesIO(pdf_bytes)).pages]
+    return [p.extract_text().replace(" ", "").replace("\n", "") for p in PdfReader(io.BytesIO(pdf_bytes)).pages]
 
 
 @pytest.mark.django_db(transaction=True)

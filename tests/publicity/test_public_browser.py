@@ -92,19 +92,20 @@ def test_the_large_text_switch_returns_to_the_same_page(chromium, live_server, p
         url = live_server.url + f"/notice/{plan_notice.pk}/"
         page.goto(url)
         normal = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
-        page.get_by_role("link", name="大字模式").click()
-        page.wait_for_url(url)
+        with page.expect_navigation(url=url):  # the same page, reloaded
+            page.get_by_role("link", name="大字模式").click()
         assert page.evaluate("document.body.classList.contains('large-text')")
         large = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
         assert large >= 20 and large > normal
         # High contrast: body text is black on white.
         assert page.evaluate("getComputedStyle(document.body).color") == "rgb(0, 0, 0)"
         # The choice stays on the next page, and is undone the same way.
-        page.get_by_role("link", name=plan_notice.community.name).first.click()
+        with page.expect_navigation():
+            page.get_by_role("link", name=plan_notice.community.name).first.click()
         assert page.evaluate("document.body.classList.contains('large-text')")
         board = page.url
-        page.get_by_role("link", name="标准字号").click()
-        page.wait_for_url(board)
+        with page.expect_navigation(url=board):
+            page.get_by_role("link", name="标准字号").click()
         assert not page.evaluate("document.body.classList.contains('large-text')")
     finally:
         context.close()
