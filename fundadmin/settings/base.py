@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "fundadmin.context_processors.calendar_notice",
             ],
         },
     },
