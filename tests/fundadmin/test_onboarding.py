@@ -380,3 +380,26 @@ def _normal(rows: list[tuple]) -> list[tuple]:
             cells.append(v)
         out.append(tuple(cells))
     return out
+
+
+@pytest.mark.django_db(transaction=True)  # the links go out on commit, before the command reports
+def test_the_commands_preview_apply_and_export(tmp_path, capsys):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "city.xlsx"
+    path.write_bytes(workbook())
+    call_command("import_city", str(path))
+    out = capsys.readouterr().out
+    assert "角色任命：新建 4，修改 0，不变 0" in out and "以上为预览，未作任何修改" in out
+    assert not Community.objects.exists()
+    call_command("import_city", str(path), "--apply")
+    assert "已导入；已向 4 位新用户发送设置密码的链接" in capsys.readouterr().out
+    assert Community.objects.count() == 2 and len(mail.outbox) == 4
+    exported = tmp_path / "export.xlsx"
+    call_command("export_city", str(exported))
+    call_command("import_city", str(exported), "--apply")
+    assert "没有需要导入的变动" in capsys.readouterr().out
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(workbook(**{ALLOCATIONS.title: [["guihua", 2026, "十万"]]}))
+    with pytest.raises(CommandError, match="“年度经费”表第 2 行“年度经费（元）”列"):
+        call_command("import_city", str(bad), "--apply")
