@@ -350,8 +350,16 @@ def _money(row: Row, key: str) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
-def _required(row: Row, key: str) -> str:
+def _cell(row: Row, key: str) -> str:
     text = _text(row.values.get(key))
+    if "\x00" in text:
+        # Never reaches a query: PostgreSQL refuses NUL in a string (a 500 otherwise).
+        raise row.error(key, "内容中含有空字符（NUL）。", "请检查该格的内容，删除不可见字符。")
+    return text
+
+
+def _required(row: Row, key: str) -> str:
+    text = _cell(row, key)
     if not text:
         column = row.sheet.column(key)
         raise row.error(key, f"“{column.header}”不能为空。")
@@ -360,7 +368,7 @@ def _required(row: Row, key: str) -> str:
 
 def _optional(row: Row, key: str) -> str | None:
     """None when the cell is empty: the stored value stays."""
-    return _text(row.values.get(key)) or None
+    return _cell(row, key) or None
 
 
 def _length(row: Row, key: str, value: str | None, model, field_name: str | None = None) -> str | None:

@@ -403,3 +403,12 @@ def test_the_commands_preview_apply_and_export(tmp_path, capsys):
     bad.write_bytes(workbook(**{ALLOCATIONS.title: [["guihua", 2026, "十万"]]}))
     with pytest.raises(CommandError, match="“年度经费”表第 2 行“年度经费（元）”列"):
         call_command("import_city", str(bad), "--apply")
+
+
+def test_a_nul_in_a_cell_is_a_row_error_before_any_query(admin_user, django_assert_num_queries):
+    from fundadmin.onboarding import CellError, Row, _role_row, _Run
+
+    row = Row(ROLES, 2, {"username": "li\x00wei", "role": "党工委书记", "scope": "donghu", "valid_from": "2026-01-01"})
+    run = _Run(by=admin_user, report=None, summaries={})
+    with django_assert_num_queries(0), pytest.raises(CellError, match="空字符"):
+        _role_row(run, row)
