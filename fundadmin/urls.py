@@ -15,5 +15,6 @@ urlpatterns = [
     path("ledger/", include("ledger.urls")),
     path("supervision/", include("supervision.urls")),
     path("audit/", include("audit.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("publicity.urls")),
 ]

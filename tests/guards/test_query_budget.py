@@ -19,19 +19,22 @@ from tests.projects.helpers import new_project, walk
 # Each page's budget: what it needs today (bench/results has the figures at city scale). A page
 # that needs more must say why here. Staff pages read one row set per section they show; the
 # issue's ≤ 10 is met by the public pages, the list, the ledger pages and most inboxes.
+# Every staff page carries the unread count of the person's messages in its header: one COUNT
+# (notifications.selectors.unread_count), the "+ HEADER" below; public pages have no header count.
+HEADER = 1
 BUDGET = {
     "public index": 3,
     "community board": 5,
     "notice": 3,
     "public project": 7,
-    "project list": 9,
-    "project page": 17,  # fourteen sections: lines, meetings, notices, documents, trail, …
-    "account book": 12,
-    "committee ledger": 9,
-    "supervisor timeline": 9,
-    "committee dashboard": 20,  # eleven panels, each one or two queries
+    "project list": 9 + HEADER,
+    "project page": 17 + HEADER,  # fourteen sections: lines, meetings, notices, documents, trail, …
+    "account book": 12 + HEADER,
+    "committee ledger": 9 + HEADER,
+    "supervisor timeline": 9 + HEADER,
+    "committee dashboard": 20 + HEADER,  # eleven panels, each one or two queries
 }
-INBOX_BUDGET = 12  # three sources: projects (with their facts), publicity, supervision
+INBOX_BUDGET = 12 + HEADER  # three sources: projects (with their facts), publicity, supervision
 
 
 def pages(world) -> list[tuple[str, Role | None, str]]:
