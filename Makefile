@@ -7,11 +7,16 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: demo test test-postgres lint check venv system-deps system-deps-test lock clean bench
 
-## make demo: set up, load demo data for every role (SQLite) and serve on 127.0.0.1:$(PORT)
+## make demo: set up, load demo data for every role (SQLite) and serve on 127.0.0.1:$(PORT), with
+##   the background worker (notifications, reminder e-mail) beside the server, stopped with it
 demo: $(VENV)/.installed system-deps
 	DJANGO_SETTINGS_MODULE=fundadmin.settings.dev $(PY) manage.py migrate --no-input
 	DJANGO_SETTINGS_MODULE=fundadmin.settings.dev $(PY) manage.py load_demo
-	DJANGO_SETTINGS_MODULE=fundadmin.settings.dev $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@export DJANGO_SETTINGS_MODULE=fundadmin.settings.dev; \
+	$(PY) manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+	echo "Background worker started (pid $$worker); it stops with the server."; \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: set up (with test-only needs) and run the whole suite
 test: $(VENV)/.installed system-deps-test tests/guards/node_modules/.installed

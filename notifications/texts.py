@@ -45,7 +45,7 @@ def describe(event) -> Message:
         text = f"{_sentence(event)}：{event.object_repr}。"
         if detail:
             text += f"\n内容：{_excerpt(detail)}"
-        return Message(event, f"监督意见：{event.object_repr}", text, path, event.project_id)
+        return Message(event, event.object_repr, text, path, event.project_id)
     if event.action == "need.record":
         code = event.community.code if event.community_id else ""
         path = reverse("publicity:staff_needs", args=[code]) if code else ""
@@ -56,7 +56,7 @@ def describe(event) -> Message:
         if event.action == "annual_report.evaluate":
             report_pk = ReportEvaluation.objects.filter(pk=event.object_id).values_list("report", flat=True).first()
         path = reverse("supervision:report_detail", args=[report_pk]) if report_pk else ""
-        return Message(event, f"年度报告：{event.object_repr}", f"{_sentence(event)}：{event.object_repr}。", path)
+        return Message(event, event.object_repr, f"{_sentence(event)}：{event.object_repr}。", path)
     return Message(event, action_label(event.action), f"{_sentence(event)}：{event.object_repr}。", "")
 
 
