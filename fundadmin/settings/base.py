@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "publicity",
     "supervision",
     "notifications",
+    "exports",
 ]
 
 MIDDLEWARE = [

@@ -104,14 +104,20 @@ def test_xlsx_export_contains_the_rows(client, community, fy2026, finance):
     assert Decimal(str(rows[-1][7])) == D("97654.33")
 
 
-def test_pdf_export_is_a4_with_chinese_title(client, community, fy2026, finance):
+def test_pdf_export_is_a4_with_chinese_title(client, community, fy2026, finance, django_capture_on_commit_callbacks):
     from pypdf import PdfReader
+
+    from tests.notifications.helpers import run_worker
 
     funded(fy2026, D("100000.00"))
     client.force_login(user_with_role(Role.SUPERVISOR, community))
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = client.get(url("book_pdf", fy2026))
+    assert waiting.status_code == 202 and "正在生成经费台账（PDF）" in waiting.content.decode()
+    run_worker()  # the background worker renders it (ledger.views.BOOK_PDF)
     response = client.get(url("book_pdf", fy2026))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    page = PdfReader(io.BytesIO(response.content)).pages[0]
+    page = PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages[0]
     text = page.extract_text()
     assert "党组织服务群众专项经费明细账" in text and community.name in text
     assert round(float(page.mediabox.width)) == 595 and round(float(page.mediabox.height)) == 842
