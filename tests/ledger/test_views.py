@@ -104,15 +104,15 @@ def test_xlsx_export_contains_the_rows(client, community, fy2026, finance):
     assert Decimal(str(rows[-1][7])) == D("97654.33")
 
 
-def test_pdf_export_is_a4_with_chinese_title(client, community, fy2026, finance, django_capture_on_commit_callbacks):
+@pytest.mark.django_db(transaction=True)  # the worker renders what committed
+def test_pdf_export_is_a4_with_chinese_title(client, community, fy2026, finance):
     from pypdf import PdfReader
 
     from tests.notifications.helpers import run_worker
 
     funded(fy2026, D("100000.00"))
     client.force_login(user_with_role(Role.SUPERVISOR, community))
-    with django_capture_on_commit_callbacks(execute=True):
-        waiting = client.get(url("book_pdf", fy2026))
+    waiting = client.get(url("book_pdf", fy2026))
     assert waiting.status_code == 202 and "正在生成经费台账（PDF）" in waiting.content.decode()
     run_worker()  # the background worker renders it (ledger.views.BOOK_PDF)
     response = client.get(url("book_pdf", fy2026))
