@@ -4,7 +4,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from fundadmin.jobs import ScheduledCommand
-from supervision.reminders import reminders_send
+from notifications.digest import digests_queue
 
 
 class Command(ScheduledCommand):
@@ -31,7 +31,7 @@ class Command(ScheduledCommand):
 
     def handle(self, *args, **options):
         today = self._day(options)
-        run = reminders_send(today=today, dry_run=options["dry_run"])
+        run = digests_queue(today=today, dry_run=options["dry_run"])
         self.stdout.write(
             f"{run.day}：{len(run.queued)} 封已放入发送队列（由后台任务发送），今日已发送或已排队跳过 "
             f"{run.skipped_already_sent} 人，无待办 {run.skipped_nothing} 人。"
