@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from fundadmin.admin import ReadOnlyAdmin
 
-from .models import FundAccount, JournalEntry
+from .models import CommitmentEntry, FundAccount, JournalEntry
 from .services import account_subject_set
 
 
@@ -13,6 +13,17 @@ class JournalEntryAdmin(ReadOnlyAdmin):
     list_display = ["fund_year", "voucher_no", "entry_date", "kind", "summary", "debit", "credit", "project"]
     list_filter = ["kind", "fund_year__year", "account__community"]
     search_fields = ["summary", "reference", "reason"]
+    list_select_related = ["fund_year__community", "project"]
+
+
+@admin.register(CommitmentEntry)
+class CommitmentEntryAdmin(ReadOnlyAdmin):
+    """Read-only: commitments are written by the approval, payment, change, end and close of a
+    project (Art. 11, 13), never by hand."""
+
+    list_display = ["fund_year", "entry_date", "kind", "project", "amount", "small_group"]
+    list_filter = ["kind", "fund_year__year", "account__community"]
+    search_fields = ["summary", "project__number", "project__title"]
     list_select_related = ["fund_year__community", "project"]
 
 
