@@ -78,7 +78,7 @@ def report_snapshot(fund_year: FundYear) -> dict:
     """The year's figures as the report freezes them: projects, spending by category, results and
     residents' satisfaction from the acceptance inspections, the small-group share and the
     carry-over (Art. 7(2), 12, 13, 16). Generated, never typed."""
-    from ledger.selectors import fund_balances, small_group_share
+    from ledger.selectors import carried_commitments, fund_balances, small_group_share
     from projects.process import ENDED_STATES, Status
     from projects.selectors import with_current_amount
 
@@ -126,6 +126,13 @@ def report_snapshot(fund_year: FundYear) -> dict:
         bucket["approved"] += p.approved_amount or ZERO
         bucket["paid"] += paid
     share = small_group_share(fund_year, balances)
+    # Art. 13: approved, unpaid projects carried (or, before the close, to be carried) into next year.
+    carried = carried_commitments(fund_year)
+    carried_by_number = {p.number: amount for p, amount in carried}
+    for row in rows:
+        row["carried_amount"] = (
+            _str_money(carried_by_number[row["number"]]) if row["number"] in carried_by_number else ""
+        )
     satisfaction = (Decimal(satisfied) * 100 / respondents).quantize(Decimal("0.1")) if respondents else None
     data = {
         "community": fund_year.community.name,
@@ -156,6 +163,12 @@ def report_snapshot(fund_year: FundYear) -> dict:
             for name, v in categories.items()
         ],
         "projects": rows,
+        "carried": {
+            "done": fund_year.is_closed or balances.commitments_carried_out > 0,
+            "to_year": fund_year.year + 1,
+            "total": _str_money(sum((amount for _, amount in carried), ZERO)),
+            "projects": [{"number": p.number, "title": p.title, "amount": _str_money(amount)} for p, amount in carried],
+        },
     }
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False))
 

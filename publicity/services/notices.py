@@ -18,6 +18,7 @@ from fundadmin.permissions import require
 from fundadmin.text import optional_text, required_text
 from fundadmin.uploads import PHOTOS, inspect_upload
 from fundadmin.workdays import WorkingCalendar
+from ledger.selectors import project_carries
 
 from ..models import Notice
 
@@ -60,6 +61,14 @@ def project_snapshot(project, kind: str) -> dict:
         data["paid_amount"] = _money(project.settlement.amount)
         data["paid_on"] = project.settlement.paid_on
         data["payee"] = project.settlement.payee
+        carries = project_carries(project.pk)
+        if carries:
+            # Art. 13: approved in one year, paid in the next against the commitment its close carried.
+            data["carried"] = {
+                "from_year": carries[0].from_year,
+                "to_year": carries[-1].to_year,
+                "amount": _money(carries[0].amount),
+            }
     inspection = project.inspections.filter(passed=True).last()
     if kind == Notice.Kind.COMPLETION and inspection is not None:
         data["inspection"] = {
