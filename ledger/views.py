@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fundadmin.models import Community, FundYear, WorkingCommittee
-from fundadmin.permissions import can_view, check, require, visible_committees, visible_communities
+from fundadmin.permissions import can_view, can_view_committee, check, require, visible_committees, visible_communities
 
 from . import services
 from .forms import AppropriationForm, BookFilterForm, ReversalForm
@@ -225,6 +225,8 @@ def fund_year_close(request, community: str, year: int):
 @login_required
 def committee(request, committee: str, year: int):
     body = get_object_or_404(WorkingCommittee, code=committee)
-    require(request.user, "view_committee_records", body)
+    verdict = can_view_committee(request.user, body)
+    if not verdict:
+        raise PermissionDenied(verdict.reason)
     summary = committee_summary(committee=body, year=year)
     return render(request, "ledger/committee.html", {"summary": summary, "committee": body, "year": year})
