@@ -92,10 +92,16 @@ class FindingFilterForm(forms.Form):
 
 
 class FindingReviewForm(forms.Form):
-    verdict = forms.ChoiceField(label="判断", choices=FindingReview.Verdict.choices, widget=forms.RadioSelect)
+    verdict = forms.ChoiceField(
+        label="判断",
+        choices=FindingReview.Verdict.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择判断结果。"},
+    )
     reason = forms.CharField(
         label="理由",
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=4000,
+        error_messages={"required": "请填写判断理由。"},
         help_text="写明查看了什么、为什么这样判断。判断记入全程留痕，不能删除。",
     )
