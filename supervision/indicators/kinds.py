@@ -92,15 +92,30 @@ def _yuan(amount) -> str:
     return f"{Decimal(amount):,.2f} 元"
 
 
+MEASURES = {
+    "share": lambda v: f"{(Decimal(v) * 100).quantize(Decimal('0.1'))}%",
+    "percent": lambda v: f"{Decimal(v).quantize(Decimal('0.1'))}%",
+    "yuan": lambda v: f"{Decimal(v):,.2f} 元",
+    "working_days": lambda v: f"{int(v)} 个工作日",
+    "ratio": lambda v: f"{Decimal(v).quantize(Decimal('0.01'))} 倍",
+    "count": lambda v: f"{int(v)}",
+}
+
+
 @dataclass(frozen=True)
 class KindSpec:
     kind: Kind
     articles: str
     why: str
+    measure: str  # how its figure reads (MEASURES)
+    measure_label: str  # what its figure is
 
     @property
     def name(self) -> str:
         return self.kind.label
+
+    def format(self, value) -> str:
+        return MEASURES[self.measure](value)
 
     def definition(self, t: dict | None = None) -> str:
         return DEFINITIONS[self.kind](t or thresholds())
@@ -173,61 +188,85 @@ SPECS: dict[Kind, KindSpec] = {
             Kind.CONCENTRATION,
             "第七条、第十二条、第十九条",
             "少数承办方长期包揽项目，可能说明没有比选，或存在关系户、利益输送。",
+            "share",
+            "占经费总额的比例",
         ),
         KindSpec(
             Kind.SPLITTING,
             "第七条第二项、第十一条、第十二条",
             "把一个项目拆成几个小项目，可以绕开采购、审批或20%上限的要求。",
+            "yuan",
+            "拆分项目合计金额",
         ),
         KindSpec(
             Kind.YEAR_END_PAYMENTS,
             "第六条、第十三条",
             "年底突击花钱往往是为了“把钱花完”；当年结余本可以结转下年继续使用（第十三条）。",
+            "share",
+            "年底支付占全年的比例",
         ),
         KindSpec(
             Kind.YEAR_END_APPROVALS,
             "第六条、第十一条、第十三条",
             "年底赶着批项目，需求调查、联席会议和公示可能走了过场。",
+            "share",
+            "年底批准占全年的比例",
         ),
         KindSpec(
             Kind.LOW_SATISFACTION_PAID,
             "第十二条、第十三条",
             "验收要看项目质量和群众满意度；群众不满意仍全额付款，可能是验收走了过场。",
+            "percent",
+            "验收满意度",
         ),
         KindSpec(
             Kind.CHANGE_RAISE,
             "第十一条",
             "先以低价获批、再通过变更追加金额，可以绕开联席会议和公示时群众对金额的监督。",
+            "share",
+            "比批准时累计提高",
         ),
         KindSpec(
             Kind.LATE_APPROVAL,
             "第十一条",
             "审批拖延会耽误群众急需的服务，也可能是在等待“打招呼”。",
+            "working_days",
+            "超过期限",
         ),
         KindSpec(
             Kind.OBJECTION_UPHELD,
             "第七条、第十条",
             "异议成立说明方案本身有问题；同一社区反复出现，值得查看方案是怎样形成的。",
+            "count",
+            "成立的异议",
         ),
         KindSpec(
             Kind.OPINION_UNANSWERED,
             "第十四条",
             "监督意见必须得到答复；长期不答复，监督就失去了作用。",
+            "working_days",
+            "未答复的时间",
         ),
         KindSpec(
             Kind.CONTACT_MATCH,
             "第十四条、第十九条",
             "承办方或收款人就是任职人员本人或与其共用电话，可能存在利益冲突，或私分、侵占经费。",
+            "count",
+            "信息相同的任职人员",
         ),
         KindSpec(
             Kind.UNIT_PRICE,
             "第十二条、第十八条",
             "同样的东西价格明显偏高，可能是虚高报价、以次充好或回扣。",
+            "ratio",
+            "单价为全市中位数的",
         ),
         KindSpec(
             Kind.NO_INVOICE_SHARE,
             "第十三条、第十七条",
             "无发票支付是为个人承办和帮扶资金设的例外；占比过高时，凭证更容易虚构。",
+            "share",
+            "无发票支付占全年的比例",
         ),
     ]
 }
