@@ -184,6 +184,8 @@ INTEGRITY_INDICATORS = {
     # (same name and unit, same year), among at least `unit_price_min_lines` lines
     "unit_price_ratio": Decimal("2.0"),
     "unit_price_min_lines": 5,
+    # lines named like these are sums of several things, not one item with a price
+    "unit_price_skip_words": ("其他", "杂费", "不可预见", "合计"),
     # the no-invoice path (Art. 13) paying this share of a community's year's payments or more,
     # once they reach the amount
     "no_invoice_share": Decimal("0.40"),

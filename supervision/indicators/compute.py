@@ -781,10 +781,11 @@ def contact_match(d: Data, t: dict) -> list[Candidate]:
 def unit_price(d: Data, t: dict) -> list[Candidate]:
     out = []
     ratio_min, min_lines = t["unit_price_ratio"], t["unit_price_min_lines"]
+    skip = tuple(normalized(w) for w in t["unit_price_skip_words"])
     groups: dict[tuple[int, str, str], list[tuple]] = defaultdict(list)
     for line in d.lines:
         p = d.projects.get(line[1])
-        if p is not None:
+        if p is not None and not any(w in normalized(line[2]) for w in skip):
             groups[(p.year, normalized(line[2]), normalized(line[3]))].append(line)
     flagged: dict[int, list[dict]] = defaultdict(list)
     worst: dict[int, Decimal] = {}

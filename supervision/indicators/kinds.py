@@ -50,6 +50,7 @@ SETTING_KEYS = (
     "opinion_unanswered_working_days",
     "unit_price_ratio",
     "unit_price_min_lines",
+    "unit_price_skip_words",
     "no_invoice_share",
     "no_invoice_min_amount",
 )
@@ -68,6 +69,8 @@ def thresholds() -> dict[str, object]:
     for key, value in configured.items():
         if isinstance(value, bool | int):  # flags and counts as they are
             out[key] = value
+        elif isinstance(value, list | tuple):  # words
+            out[key] = tuple(str(v) for v in value)
         elif isinstance(value, dict):
             out[key] = {str(k): Decimal(str(v)) for k, v in value.items()}
         else:
@@ -78,7 +81,15 @@ def thresholds() -> dict[str, object]:
 def thresholds_json(t: dict) -> dict:
     """The thresholds as a run stores them (strings for Decimal)."""
     return {
-        k: ({n: str(a) for n, a in v.items()} if isinstance(v, dict) else v if isinstance(v, bool | int) else str(v))
+        k: (
+            {n: str(a) for n, a in v.items()}
+            if isinstance(v, dict)
+            else list(v)
+            if isinstance(v, tuple)
+            else v
+            if isinstance(v, bool | int)
+            else str(v)
+        )
         for k, v in t.items()
     }
 
@@ -173,7 +184,9 @@ DEFINITIONS = {
     ),
     Kind.UNIT_PRICE: lambda t: (
         f"预算明细中某一物品或服务的单价，达到全市同一年度同名、同单位明细单价中位数的 {t['unit_price_ratio']} 倍以上"
-        f"（至少有 {t['unit_price_min_lines']} 条可比明细时才比较）。"
+        f"（至少有 {t['unit_price_min_lines']} 条可比明细时才比较；名称含"
+        + "、".join(f"“{w}”" for w in t["unit_price_skip_words"])
+        + "的汇总明细不比较）。"
     ),
     Kind.NO_INVOICE_SHARE: lambda t: (
         "某社区一个年度的项目支付中，走无发票支付路径（个人承办人、直接发放给个人的帮扶资金，第十三条）的金额"

@@ -178,3 +178,33 @@ def test_the_daily_command_runs_once_per_day_for_the_cluster(world, capsys):
     assert IndicatorRun.objects.count() == 1
     assert "承接" not in out and "承办方集中 1" in out and "本次跳过" in out
     assert IndicatorRun.objects.get().trigger == IndicatorRun.Trigger.SCHEDULED
+
+
+def test_the_readme_lists_every_indicator_with_its_definition():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for spec in SPECS.values():  # with the default thresholds of fundadmin/settings/base.py
+        assert f"| {spec.name} | {spec.definition()} | {spec.articles} |" in readme, spec.name
+    assert "docs/indicators.md" in readme
+
+
+def test_a_summary_line_is_not_compared_as_one_item(world):
+    # "宣传及其他" is several things at once: at three times the others it fires nothing.
+    for where in (world.a, world.a2, world.b):
+        for amount in ("500.00", "520.00"):
+            world.clock.to(dt.date(2026, 10, 12))
+            indicator_world.walk(
+                indicator_world.project(where, amount=Decimal(amount), item="宣传及其他", unit="项"),
+                where.people,
+                indicator_world.Status.APPROVED,
+                world.clock,
+            )
+    world.clock.to(dt.date(2026, 10, 12))
+    indicator_world.walk(
+        indicator_world.project(world.a, amount=Decimal("1600.00"), item="宣传及其他", unit="项"),
+        world.a.people,
+        indicator_world.Status.APPROVED,
+        world.clock,
+    )
+    assert fired(indicators_compute()) == set()
