@@ -158,7 +158,9 @@ def finding_review(*, finding: Finding, by: User, verdict: str, reason: str) -> 
         raise ValidationError("请选择判断结果。", code="verdict")
     reason = required_text(reason, "判断理由", REASON_LIMIT)
     with transaction.atomic():
-        finding = Finding.objects.select_for_update().select_related("community", "committee").get(pk=finding.pk)
+        finding = (
+            Finding.objects.select_for_update(of=("self",)).select_related("community", "committee").get(pk=finding.pk)
+        )
         review = FindingReview.objects.create(
             finding=finding,
             verdict=verdict,
