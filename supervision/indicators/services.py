@@ -170,11 +170,18 @@ def finding_review(*, finding: Finding, by: User, verdict: str, reason: str) -> 
             by_name=by.display_name,
             at=timezone.now(),
         )
+        # A committee-wide finding is judged in the name of the reviewer's own community, whose
+        # trail then shows it.
+        community = finding.community or (
+            Community.objects.filter(committee=finding.committee_id, pk__in=scopes_with(by, "supervise_community"))
+            .order_by("code")
+            .first()
+        )
         event_record(
             action="indicator.review",
             obj=finding,
             actor=by,
-            community=finding.community,
+            community=community,
             project_id=finding.project_id,
             reason=reason,
             changes={

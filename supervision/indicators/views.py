@@ -35,7 +35,9 @@ from .selectors import (
 )
 
 
-def indicator_panel(request, *, communities, committee_id=None, year=None, limit=PANEL_LIMIT) -> dict:
+def indicator_panel(
+    request, *, communities, committee_id=None, year=None, limit=PANEL_LIMIT, keep_committee=False
+) -> dict:
     """The indicators block of the committee dashboard and the supervisor's home: the findings
     that fire in the user's scope, filtered by the GET parameters kind, community and year."""
     form = FindingFilterForm(request.GET or None, communities=communities, kinds=Kind.choices, states=STATES)
@@ -61,6 +63,7 @@ def indicator_panel(request, *, communities, committee_id=None, year=None, limit
         "indicator_run": run,
         "indicator_fixed_year": year,
         "indicator_more": f"{reverse('supervision:indicator_list')}?{query.urlencode()}",
+        "indicator_committee": committee_id if keep_committee else None,
         "may_compute": services.may_compute(request.user),
     }
 
@@ -77,7 +80,9 @@ def indicator_list(request):
     communities = watched_communities(request.user)
     committee_id = request.GET.get("committee", "")
     committee_id = int(committee_id) if committee_id.isdecimal() else None
-    context = indicator_panel(request, communities=communities, committee_id=committee_id, limit=200)
+    context = indicator_panel(
+        request, communities=communities, committee_id=committee_id, limit=200, keep_committee=True
+    )
     context["definitions"] = [(spec, spec.definition()) for spec in SPECS.values()]
     return render(request, "supervision/indicators/list.html", context)
 

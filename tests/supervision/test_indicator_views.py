@@ -201,3 +201,14 @@ def test_the_city_view_compares_committees_and_communities(world):
     body = response.content.decode()
     assert world.a.community.name in body and world.b.community.name in body
     assert reverse("supervision:dashboard_year", args=[world.b.community.committee.code, 2026]) in body
+
+
+def test_the_list_keeps_the_committee_it_was_opened_for(world):
+    city = client_for(user_with_role(Role.CITY_OVERSIGHT, None))
+    committee = world.a.community.committee
+    body = city.get(reverse("supervision:indicator_list"), {"committee": committee.pk}).content.decode()
+    assert link(Kind.LATE_APPROVAL) in body and link(Kind.CONCENTRATION) not in body
+    assert f'name="committee" value="{committee.pk}"' in body
+    everything = city.get(reverse("supervision:indicator_list")).content.decode()
+    assert link(Kind.LATE_APPROVAL) in everything and link(Kind.CONCENTRATION) in everything
+    assert "各类预警的含义" in everything
