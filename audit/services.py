@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,11 +32,24 @@ def _clean_address(address: str | None) -> str | None:
 
 
 def _community_of(obj) -> Any:
-    from fundadmin.models import Community
+    """The community an object belongs to (a community is its own), or that of its project."""
+    if obj is None:
+        return None
+    found = getattr(obj, "community", None)
+    if found is None and getattr(obj, "project_id", None):
+        found = getattr(obj.project, "community", None)
+    return found
 
-    if isinstance(obj, Community):
-        return obj
-    return getattr(obj, "community", None) if obj is not None else None
+
+# The trail knows no app: the core, which sits on it, says how an actor's roles read at the moment
+# they act (fundadmin's AppConfig.ready sets this).
+ActorRoles = Callable[[Any, Any], tuple[str, str]]
+_actor_roles: ActorRoles = lambda actor, community: ("", "")  # noqa: E731
+
+
+def describe_actor_roles_with(describe: ActorRoles) -> None:
+    global _actor_roles
+    _actor_roles = describe
 
 
 def _project_id_of(obj) -> int | None:
@@ -70,7 +84,7 @@ def event_record(
         if acting_as is not None:
             role, scope = acting_as.get_role_display(), acting_as.scope_label
         elif actor is not None:
-            role, scope = _roles_summary(actor, community or _community_of(obj))
+            role, scope = _actor_roles(actor, community or _community_of(obj))
         community = community or _community_of(obj)
         event = AuditEvent(
             seq=head.seq + 1,
@@ -94,17 +108,6 @@ def event_record(
         event.save()
         AuditHead.objects.filter(id=1).update(seq=event.seq, hash=event.hash)
     return event
-
-
-def _roles_summary(actor, community) -> tuple[str, str]:
-    from fundadmin.models import RoleAssignment
-
-    assignments = RoleAssignment.objects.active().filter(user=actor).select_related("community", "committee")
-    if community is not None:
-        assignments = assignments.covering(community)
-    labels = sorted({a.get_role_display() for a in assignments})
-    scopes = sorted({a.scope_label for a in assignments})
-    return "、".join(labels), "、".join(scopes)
 
 
 @dataclass(frozen=True)

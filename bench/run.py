@@ -167,7 +167,7 @@ def pages() -> list[dict]:
         out.append(
             {
                 "page": "supervisor timeline",
-                "url": reverse("audit:timeline", args=[code]),
+                "url": reverse("supervision:timeline", args=[code]),
                 "role": Role.SUPERVISOR,
                 "floor": f"timeline?code={code}",
             }

@@ -1,11 +1,14 @@
-from django import forms
+from decimal import Decimal
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 
+from audit.admin import NoDeleteMixin, ReadOnlyAdmin
 from audit.services import event_record
 
 from . import services
+from .forms import ModelForm, MoneyField
 from .models import (
     CalendarYear,
     Community,
@@ -21,23 +24,6 @@ from .models import (
 admin.site.site_header = "社区党组织服务群众专项经费管理系统"
 admin.site.site_title = "专项经费管理"
 admin.site.index_title = "系统管理"
-
-
-class NoDeleteMixin:
-    """Nothing in this system is deleted from the admin: users are deactivated, roles revoked."""
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(NoDeleteMixin, admin.ModelAdmin):
-    """Written by the services only (with their trail events); the admin reads."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(User)
@@ -80,7 +66,10 @@ class SpendingCategoryAdmin(NoDeleteMixin, admin.ModelAdmin):
     list_display = ["number", "name"]
 
 
-class FundYearForm(forms.ModelForm):
+class FundYearForm(ModelForm):
+    # Typed by a person: full-width digits and separators read, "1e5" refused (as every money field).
+    allocation = MoneyField(label="年度经费（元）", min_value=Decimal("0"))
+
     def clean(self):
         data = super().clean()
         allocation = data.get("allocation")
@@ -110,7 +99,7 @@ class FundYearAdmin(NoDeleteMixin, admin.ModelAdmin):
             self.message_user(request, "；".join(exc.messages), messages.ERROR)
 
 
-class RoleAssignmentForm(forms.ModelForm):
+class RoleAssignmentForm(ModelForm):
     def clean(self):
         data = super().clean()
         if self.instance.pk is None and not self.errors and data.get("valid_from"):

@@ -15,4 +15,11 @@ class FundadminConfig(AppConfig):
     verbose_name = "组织与经费年度"
 
     def ready(self):
+        from audit.services import describe_actor_roles_with
+
+        from .permissions import roles_summary
+        from .sentences import register_sentences
+
+        describe_actor_roles_with(roles_summary)
+        register_sentences()
         post_migrate.connect(create_cache_tables, sender=self, dispatch_uid="fundadmin.create_cache_tables")

@@ -5,10 +5,8 @@ class SupervisionConfig(AppConfig):
     name = "supervision"
     verbose_name = "监督与考核"
 
-    def ready(self):
-        # The trail's sentences for the indicators' two writes (the trail names every action in
-        # words, audit.selectors.ACTION_LABELS; the app that writes an action says how it reads).
-        from audit.selectors import ACTION_LABELS
+    def ready(self) -> None:
+        # How this app's events read in the trail (audit.sentences): the trail knows no app.
+        from .sentences import register_sentences
 
-        ACTION_LABELS.setdefault("indicator.compute", "计算廉政预警")
-        ACTION_LABELS.setdefault("indicator.review", "判断廉政预警")
+        register_sentences()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django import forms
 
+from fundadmin.forms import Form
+
 from .models import FindingReview, Opinion, ReportEvaluation
 
 
-class OpinionForm(forms.Form):
+class OpinionForm(Form):
     subject = forms.ChoiceField(label="监督对象", choices=Opinion.Subject.choices, initial=Opinion.Subject.PROJECT)
     project = forms.ModelChoiceField(label="项目", queryset=None, required=False, empty_label="（请选择）")
     notice = forms.ModelChoiceField(label="公示", queryset=None, required=False, empty_label="（对公示提出意见时选择）")
@@ -37,11 +39,11 @@ class OpinionForm(forms.Form):
         return data
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(Form):
     answer = forms.CharField(label="答复", widget=forms.Textarea, max_length=4000)
 
 
-class ReportForm(forms.Form):
+class ReportForm(Form):
     narrative = forms.CharField(
         label="工作总结",
         widget=forms.Textarea(attrs={"rows": 10}),
@@ -51,7 +53,7 @@ class ReportForm(forms.Form):
     reviewed_hash = forms.CharField(widget=forms.HiddenInput)
 
 
-class EvaluationForm(forms.Form):
+class EvaluationForm(Form):
     score = forms.IntegerField(label="评分（0–100）", required=False, min_value=0, max_value=100)
     grade = forms.ChoiceField(
         label="等次", required=False, choices=[("", "（不评等次）"), *ReportEvaluation.Grade.choices]
@@ -65,7 +67,7 @@ class EvaluationForm(forms.Form):
         return data
 
 
-class FindingFilterForm(forms.Form):
+class FindingFilterForm(Form):
     """Filters of the integrity indicators list: kind, community, year, state (GET)."""
 
     kind = forms.ChoiceField(label="预警类型", required=False)
@@ -91,7 +93,7 @@ class FindingFilterForm(forms.Form):
         }
 
 
-class FindingReviewForm(forms.Form):
+class FindingReviewForm(Form):
     verdict = forms.ChoiceField(
         label="判断",
         choices=FindingReview.Verdict.choices,

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from fundadmin.formats import money as money_text
 from fundadmin.models import Community, FundYear, RoleAssignment
 from fundadmin.roles import ROLE_SCOPE, Role, ScopeLevel
 from fundadmin.workdays import WorkingCalendar
@@ -343,7 +344,7 @@ def concentration(d: Data, t: dict) -> list[Candidate]:
                 value=share,
                 threshold=share_min,
                 summary=f"{first.contractor}在{d.community_label(first.community_id)}{first.year}年度承接 {len(projects)} 个项目，"
-                f"合计 {total:,.2f} 元，占当年经费总额 {fund:,.2f} 元的 {_pct(share)}",
+                f"合计 {money_text(total)}，占当年经费总额 {money_text(fund)}的 {_pct(share)}",
                 evidence=[p.item() for p in sorted(projects, key=lambda p: p.pk)],
                 project_id=max(projects, key=lambda p: p.amount).pk,
             )
@@ -373,7 +374,7 @@ def concentration(d: Data, t: dict) -> list[Candidate]:
                 value=share,
                 threshold=committee_share,
                 summary=f"{first.contractor}{year}年度在本党工委 {len(communities)} 个社区承接 {len(projects)} 个项目，"
-                f"合计 {total:,.2f} 元，占各社区经费总额 {fund:,.2f} 元的 {_pct(share)}",
+                f"合计 {money_text(total)}，占各社区经费总额 {money_text(fund)}的 {_pct(share)}",
                 evidence=[
                     p.item(note=d.community_label(p.community_id), community_id=p.community_id)
                     for p in sorted(projects, key=lambda p: p.pk)
@@ -426,7 +427,7 @@ def splitting(d: Data, t: dict) -> list[Candidate]:
                                 value=total,
                                 threshold=limit,
                                 summary=f"{first.contractor}承办的 {len(cluster)} 个“{first.category}”项目，每个都略低于{label} "
-                                f"{limit:,.2f} 元，合计 {total:,.2f} 元",
+                                f"{money_text(limit)}，合计 {money_text(total)}",
                                 evidence=[c.item(date=c.filed_on.isoformat()) for c in cluster],
                                 project_id=first.pk,
                             )
@@ -466,7 +467,7 @@ def year_end_payments(d: Data, t: dict) -> list[Candidate]:
                 value=share,
                 threshold=share_min,
                 summary=f"{d.community_label(first.community_id)}{year}年{start.month}月{start.day}日至12月31日支付 {len(late)} 笔、"
-                f"{late_total:,.2f} 元，占全年支付 {total:,.2f} 元的 {_pct(share)}",
+                f"{money_text(late_total)}，占全年支付 {money_text(total)}的 {_pct(share)}",
                 evidence=[payment_item(p) for p in sorted(late, key=lambda p: (p.settlement["paid_on"], p.pk))],
                 project_id=max(late, key=lambda p: p.settlement["amount"]).pk,
             )
@@ -501,7 +502,7 @@ def year_end_approvals(d: Data, t: dict) -> list[Candidate]:
                 value=share,
                 threshold=share_min,
                 summary=f"{d.community_label(first.community_id)}{year}年{start.month}月{start.day}日后批准 {len(late)} 个项目、"
-                f"{late_total:,.2f} 元，占全年批准金额 {total:,.2f} 元的 {_pct(share)}",
+                f"{money_text(late_total)}，占全年批准金额 {money_text(total)}的 {_pct(share)}",
                 evidence=[
                     p.item(date=p.approved_on.isoformat(), note="批准日期")
                     for p in sorted(late, key=lambda p: (p.approved_on, p.pk))
@@ -532,7 +533,7 @@ def low_satisfaction_paid(d: Data, t: dict) -> list[Candidate]:
                 value=percent,
                 threshold=floor,
                 summary=f"{p.label}：验收满意度 {percent}%（{inspection['satisfied']}/{inspection['respondents']} 人），"
-                f"仍于 {p.settlement['paid_on']:%Y-%m-%d} 付款 {p.settlement['amount']:,.2f} 元",
+                f"仍于 {p.settlement['paid_on']:%Y-%m-%d} 付款 {money_text(p.settlement['amount'])}",
                 evidence=[
                     p.item(
                         note=f"验收日期 {inspection['inspected_on']:%Y-%m-%d}，满意 {inspection['satisfied']} 人 / 调查 {inspection['respondents']} 人"
@@ -563,7 +564,7 @@ def change_raise(d: Data, t: dict) -> list[Candidate]:
                         "type": "change",
                         "id": c["pk"],
                         "project": p.pk,
-                        "label": f"变更申请：{amount:,.2f} → {c['new_amount']:,.2f} 元（{state}）",
+                        "label": f"变更申请：{money_text(amount)} → {money_text(c['new_amount'])}（{state}）",
                         "amount": money(c["new_amount"]),
                         "date": timezone.localdate(c["requested_at"]).isoformat(),
                         "note": c["reason"][:100],
@@ -582,8 +583,8 @@ def change_raise(d: Data, t: dict) -> list[Candidate]:
                 p.year,
                 value=share,
                 threshold=share_min,
-                summary=f"{p.label}：批准金额 {base:,.2f} 元，经 {raises} 次变更提高到 {amount:,.2f} 元（+{_pct(share)}）",
-                evidence=[p.item(note=f"批准时金额 {base:,.2f} 元"), *items],
+                summary=f"{p.label}：批准金额 {money_text(base)}，经 {raises} 次变更提高到 {money_text(amount)}（+{_pct(share)}）",
+                evidence=[p.item(note=f"批准时金额 {money_text(base)}"), *items],
                 project_id=p.pk,
             )
         )
@@ -804,7 +805,7 @@ def unit_price(d: Data, t: dict) -> list[Candidate]:
                     "type": "line",
                     "id": pk,
                     "project": project_id,
-                    "label": f"预算明细“{item}”单价 {price:,.2f} 元/{unit or '项'}，全市中位数 {median:,.2f} 元（{len(lines)} 条），为 {ratio} 倍",
+                    "label": f"预算明细“{item}”单价 {money_text(price)}/{unit or '项'}，全市中位数 {money_text(median)}（{len(lines)} 条），为 {ratio} 倍",
                     "amount": money(price * quantity),
                 }
             )
@@ -852,8 +853,8 @@ def no_invoice_share(d: Data, t: dict) -> list[Candidate]:
                 first.year,
                 value=share,
                 threshold=share_min,
-                summary=f"{d.community_label(first.community_id)}{first.year}年度无发票支付 {len(without)} 笔、{part:,.2f} 元，"
-                f"占全年支付 {total:,.2f} 元的 {_pct(share)}",
+                summary=f"{d.community_label(first.community_id)}{first.year}年度无发票支付 {len(without)} 笔、{money_text(part)}，"
+                f"占全年支付 {money_text(total)}的 {_pct(share)}",
                 evidence=[
                     payment_item(p, note=ContractorKind(p.contractor_kind).label)
                     for p in sorted(without, key=lambda p: (p.settlement["paid_on"], p.pk))

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
+from fundadmin.formats import money as money_text
+
 
 class Kind(models.TextChoices):
     CONCENTRATION = "concentration", "承办方集中"
@@ -100,13 +102,13 @@ def _pct(share) -> str:
 
 
 def _yuan(amount) -> str:
-    return f"{Decimal(amount):,.2f} 元"
+    return money_text(amount)
 
 
 MEASURES = {
     "share": lambda v: f"{(Decimal(v) * 100).quantize(Decimal('0.1'))}%",
     "percent": lambda v: f"{Decimal(v).quantize(Decimal('0.1'))}%",
-    "yuan": lambda v: f"{Decimal(v):,.2f} 元",
+    "yuan": money_text,
     "working_days": lambda v: f"{int(v)} 个工作日",
     "ratio": lambda v: f"{Decimal(v).quantize(Decimal('0.01'))} 倍",
     "count": lambda v: f"{int(v)}",

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 
+from fundadmin.formats import money as money_text
 from fundadmin.models import Community, FundYear, WorkingCommittee
 from fundadmin.permissions import scopes_with
 from fundadmin.workdays import WorkingCalendar
@@ -202,7 +203,7 @@ def opinion_prefill(finding: Finding) -> str:
         "证据：",
     ]
     for row in evidence_rows(finding):
-        amount = f"，{row.amount:,.2f} 元" if row.amount is not None else ""
+        amount = f"，{money_text(row.amount)}" if row.amount is not None else ""
         date = f"，{row.date}" if row.date else ""
         note = f"（{row.note}）" if row.note else ""
         lines.append(f"- {row.type_label}：{row.label}{amount}{date}{note}")

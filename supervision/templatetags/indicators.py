@@ -1,19 +1,10 @@
-"""How the indicator pages write money and figures (UX.md: 12,000.00 元 everywhere)."""
-
-from decimal import Decimal
+"""How an indicator's figure reads on its pages."""
 
 from django import template
 
 from supervision.indicators.kinds import SPECS, Kind
 
 register = template.Library()
-
-
-@register.filter
-def yuan(value) -> str:
-    if value is None or value == "":
-        return ""
-    return f"{Decimal(value):,.2f}"
 
 
 @register.filter

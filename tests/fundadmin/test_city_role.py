@@ -17,7 +17,8 @@ from fundadmin import services
 from fundadmin.models import User
 from fundadmin.permissions import can_view, can_view_committee, check, visible_committees, visible_communities
 from fundadmin.roles import COMMITTEE_PERMISSIONS, COMMUNITY_PERMISSIONS, ROLE_PERMISSIONS, ROLE_SCOPE, Role, ScopeLevel
-from projects.actions import offered_actions
+from projects import facts as project_facts
+from projects.actions import offered
 from projects.models import Status
 from publicity import services as publicity_services
 from publicity.models import Notice, Objection
@@ -103,8 +104,9 @@ def test_no_step_of_the_process_is_offered_to_the_city_role(world):
         states[status] = indicator_world.walk(p, w.a.people, status, w.clock)
     states[Status.CLOSED] = w.a.projects[0]
     for status, project in states.items():
-        allowed = [o.spec.name for o in offered_actions(project, city) if o.verdict.allowed]
-        assert not allowed, (status, allowed)
+        project.refresh_from_db()
+        shown = offered(project, city, project_facts.load([project], page=True)[0])
+        assert not shown.buttons and not shown.blocked, (status, shown)
 
 
 def test_valid_forms_posted_by_the_city_role_are_refused(world):
@@ -130,9 +132,9 @@ def test_valid_forms_posted_by_the_city_role_are_refused(world):
         ),
         (reverse("supervision:indicator_review", args=[finding.pk]), {"verdict": "explained", "reason": "看过了"}),
         (reverse("supervision:indicator_compute"), {}),
-        (reverse("audit:verify", args=[code]), {}),
+        (reverse("supervision:verify", args=[code]), {}),
         (reverse("publicity:objection_answer", args=[objection.pk]), {"answer": "将延长服务时间"}),
-        (reverse("publicity:objection_decide", args=[objection.pk]), {"outcome": "dismiss", "decision": "不成立"}),
+        (reverse("projects:objection_decide", args=[objection.pk]), {"outcome": "dismiss", "decision": "不成立"}),
         (reverse("projects:act", args=[closed.pk, "record_progress"]), {"noted_on": "2026-11-16", "note": "看过"}),
         (reverse("projects:document_upload", args=[closed.pk]), {"kind": "other"}),
         (
@@ -149,7 +151,7 @@ def test_valid_forms_posted_by_the_city_role_are_refused(world):
     # Nothing to press: the pages the city role reads carry no forms that act.
     for url in (
         reverse("supervision:indicator_detail", args=[finding.pk]),
-        reverse("audit:timeline", args=[code]),
+        reverse("supervision:timeline", args=[code]),
         reverse("supervision:dashboard", args=[w.a.community.committee.code]),
     ):
         body = client.get(url).content.decode()

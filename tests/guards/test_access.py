@@ -14,7 +14,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from fundadmin.roles import ROLE_SCOPE, Role, ScopeLevel
-from projects.actions import ACTIONS
+from projects import process
 from tests.factories import CommunityFactory, user_with_role
 
 # The public site (SPEC.md: residents read notices and raise objections with no login).
@@ -93,7 +93,7 @@ def url_kwargs(name: str, keys: list[str], world, extra: dict) -> dict:
         "ledger:entry_reverse": world.entry.pk,
         "publicity:objection_submit": world.notice.pk,
         "publicity:objection_answer": world.objection.pk,
-        "publicity:objection_decide": world.objection.pk,
+        "projects:objection_decide": world.objection.pk,
         "publicity:need_not_adopted": world.need.pk,
         "publicity:project_public": project.pk,
         "publicity:application_form_pdf": project.pk,
@@ -118,7 +118,7 @@ def url_kwargs(name: str, keys: list[str], world, extra: dict) -> dict:
         elif key == "doc_pk":
             value = world.document.pk
         elif key == "action":
-            value = ACTIONS[0].name
+            value = process.STEPS[0].verb
         elif key == "code":
             value = a.community.committee.code if "committee/" in resolve_hint(name) else a.community.code
         elif key == "community":
@@ -281,7 +281,7 @@ def test_city_oversight_reads_both_committees(world):
             f"/projects/{project.pk}/",
             f"/ledger/{code}/{year}/",
             f"/ledger/committee/{committee}/{year}/",
-            reverse("audit:timeline", args=[code]),
+            reverse("supervision:timeline", args=[code]),
             reverse("supervision:dashboard", args=[committee]),
             reverse("supervision:report_list", args=[committee, year]),
             reverse("supervision:opinion_list", args=[code]),
@@ -312,6 +312,7 @@ def test_city_oversight_never_acts(world):
 
     city = User.objects.get(pk=user_with_role(Role.CITY_OVERSIGHT, None).pk)
     urls = [(n, u) for n, u, _ in all_urls(world) if n not in PUBLIC | ADMIN_AUTH | OWN_ACCOUNT]
+    assert {n for n, _ in urls} >= ACTING_FORMS, ACTING_FORMS - {n for n, _ in urls}
     client = Client()
     client.force_login(city)
     before = _database()

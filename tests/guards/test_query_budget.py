@@ -27,7 +27,9 @@ BUDGET = {
     "notice": 3,
     "public project": 7,
     "project list": 9,
-    "project page": 17,  # fourteen sections: lines, meetings, notices, documents, trail, …
+    # Fourteen sections (lines, meetings, notices, documents, trail, …), the role holders the
+    # next-step sentence names, and the working calendar it counts the waiting days on.
+    "project page": 20,
     "account book": 12,
     "committee ledger": 9,
     "supervisor timeline": 9,
@@ -40,7 +42,9 @@ BUDGET = {
 # The integrity indicators over the whole city (supervision/indicators/compute.py): one query
 # per kind of record read, then the writes in batches.
 INDICATORS_BUDGET = 36  # about 20 reads, the run, its trail event, the batched writes
-INBOX_BUDGET = 12  # three sources: projects (with their facts), publicity, supervision
+# Three sources: projects (with their facts, the separation-of-duties rules' reviews and
+# signatures among them, and the role holders each row's sentence names), publicity, supervision.
+INBOX_BUDGET = 14
 
 
 def pages(world) -> list[tuple[str, Role | None, str]]:
@@ -62,7 +66,7 @@ def pages(world) -> list[tuple[str, Role | None, str]]:
 
     finding = Finding.objects.filter(community=a.community).order_by("pk").first()
     out += [
-        ("supervisor timeline", Role.SUPERVISOR, reverse("audit:timeline", args=[code])),
+        ("supervisor timeline", Role.SUPERVISOR, reverse("supervision:timeline", args=[code])),
         ("committee dashboard", Role.COMMITTEE_SECRETARY, reverse("supervision:dashboard", args=[committee])),
         ("supervisor home", Role.SUPERVISOR, reverse("supervision:home")),
         ("indicator list", Role.SUPERVISOR, reverse("supervision:indicator_list")),

@@ -216,7 +216,7 @@ def objection_upheld(w: World) -> None:
     publicity_services.objection_answer(
         objection=objection, by=w.a.people[Role.COMMUNITY_SECRETARY], answer="将重新比价"
     )
-    publicity_services.objection_decide(
+    services.objection_decide(
         objection=objection, by=w.a.people[Role.COMMITTEE_SECRETARY], upheld=True, decision="异议成立，退回修改"
     )
 

@@ -208,3 +208,19 @@ def test_a_summary_line_is_not_compared_as_one_item(world):
         world.clock,
     )
     assert fired(indicators_compute()) == set()
+
+
+def test_the_trail_reads_the_indicators_writes_in_words(world):
+    from audit.sentences import sentence
+
+    indicator_world.late_approval(world)
+    run = indicators_compute()
+    finding_review(
+        finding=Finding.objects.get(), by=world.a.people[Role.SUPERVISOR], verdict="follow_up", reason="请说明"
+    )
+    computed, reviewed = AuditEvent.objects.filter(action__startswith="indicator.").order_by("seq")
+    assert sentence(computed) == (
+        f"系统计算廉政预警（每日定时计算）：1 项触发，其中新增 1 项，依据截至审计链第 {run.trail_seq} 号事件的数据。"
+    )
+    text = sentence(reviewed)
+    assert "判断廉政预警「审批超过第十一条期限：" in text and "为需要跟进" in text and "“请说明”" in text
