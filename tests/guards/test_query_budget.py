@@ -43,8 +43,9 @@ BUDGET = {
 # per kind of record read, then the writes in batches.
 INDICATORS_BUDGET = 36  # about 20 reads, the run, its trail event, the batched writes
 # Three sources: projects (with their facts, the separation-of-duties rules' reviews and
-# signatures among them, and the role holders each row's sentence names), publicity, supervision.
-INBOX_BUDGET = 14
+# signatures among them, and the role holders each row's sentence names), publicity (objections,
+# notices ending, needs awaiting an answer — one grouped query), supervision.
+INBOX_BUDGET = 15
 
 
 def pages(world) -> list[tuple[str, Role | None, str]]:

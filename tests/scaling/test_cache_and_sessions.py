@@ -23,6 +23,7 @@ from publicity import ratelimit
 PRODUCTION_ENV = {
     "SECRET_KEY": "scaling-" + "k3y-" * 12,
     "ALLOWED_HOSTS": "fund.example.org",
+    "PUBLIC_BASE_URL": "https://fund.example.org",
     "DATABASE_URL": "postgres://fundadmin@db.internal:5432/fundadmin",
 }
 PER_PROCESS_CACHES = {
