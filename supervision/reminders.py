@@ -22,7 +22,8 @@ from audit.services import event_record
 from fundadmin.addresses import public_base_url
 from fundadmin.inbox import InboxItem
 from fundadmin.models import RoleAssignment, User
-from fundadmin.workdays import CONVENTION_NOTE, WorkingCalendar
+from fundadmin.permissions import scopes_with
+from fundadmin.workdays import CONVENTION_NOTE, WorkingCalendar, YearDeadlines, year_deadlines
 
 from .models import ReminderSent
 
@@ -45,7 +46,36 @@ def user_items(user: User, calendar: WorkingCalendar) -> list[InboxItem]:
     return inbox_items(user, calendar)
 
 
-def digest_text(user: User, items: list[InboxItem], today: datetime.date) -> tuple[str, str]:
+# From 1 November to the last posting day of the annual summary the digest carries the year's
+# two December dates (Art. 15, 16) for those who must meet or watch them.
+DATES_FROM = (11, 1)
+DATES_FOR = ("act_for_community", "evaluate_report")
+
+
+def _md(day: datetime.date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+def year_dates_lines(user: User, today: datetime.date, deadlines: YearDeadlines) -> list[str]:
+    if not (datetime.date(today.year, *DATES_FROM) <= today <= deadlines.summary_post_by.date):
+        return []
+    if not any(scopes_with(user, codename) for codename in DATES_FOR):
+        return []
+    d, mark = deadlines, "（暂定）" if deadlines.provisional else ""
+    report = f"年度报告：{_md(d.report_before)}前报送党工委（《细则》第十六条）"
+    if d.report_last_working_day != d.report_due.date:
+        report += f"，最后一个工作日为 {_md(d.report_last_working_day)}"
+    first, last = d.summary_period
+    summary = (
+        f"年度公示：最迟 {_md(d.summary_post_by.date)}{mark}张贴，公示期 {_md(first)}至{_md(last)}，"
+        f"12月20日前公示满5个工作日（《细则》第十五条）"
+    )
+    return ["", f"本年度截止日期{mark}：", f"- {report}", f"- {summary}"]
+
+
+def digest_text(
+    user: User, items: list[InboxItem], today: datetime.date, deadlines: YearDeadlines | None = None
+) -> tuple[str, str]:
     base = public_base_url()
     overdue = sum(1 for i in items if i.is_overdue(today))
     subject = f"【专项经费】待办提醒：{len(items)}项" + (f"，其中{overdue}项已超期" if overdue else "")
@@ -60,6 +90,7 @@ def digest_text(user: User, items: list[InboxItem], today: datetime.date) -> tup
         lines.append(f"   {item.community}　{base}{item.url}")
         if item.note:
             lines.append(f"   {item.note}")
+    lines += year_dates_lines(user, today, deadlines or year_deadlines(today.year))
     lines += ["", f"期限{CONVENTION_NOTE}。", "此邮件由系统每天至多发送一次，请登录系统办理。"]
     return subject, "\n".join(lines)
 
@@ -73,6 +104,7 @@ def reminders_send(*, today: datetime.date | None = None, dry_run: bool = False)
     """Send today's digest to every active user with an e-mail address and something waiting."""
     today = today or timezone.localdate()
     calendar = WorkingCalendar()
+    deadlines = year_deadlines(today.year, calendar)
     run = ReminderRun(day=today)
     already = set(ReminderSent.objects.filter(day=today).values_list("user_id", flat=True))
     for user in recipients():
@@ -83,7 +115,7 @@ def reminders_send(*, today: datetime.date | None = None, dry_run: bool = False)
         if not items:
             run.skipped_nothing += 1
             continue
-        subject, body = digest_text(user, items, today)
+        subject, body = digest_text(user, items, today, deadlines)
         if dry_run:
             continue
         try:

@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "fundadmin.display.context",
+                "fundadmin.context_processors.calendar_notice",
             ],
             # Money and date filters (|money, |date_table, |date_prose, …) in every template.
             "builtins": ["fundadmin.templatetags.fundadmin_format"],

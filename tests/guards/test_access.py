@@ -35,6 +35,9 @@ PUBLIC = {
     "publicity:need_track",
     "publicity:display_mode",
     "publicity:project_public",
+    # A new user's one-time link to set their own password (fundadmin.onboarding): reached before
+    # the person has any password; a link that is not a valid token only says it is spent.
+    "password_set",
 }
 # Django admin's own sign-in pages; every other admin page redirects to them.
 ADMIN_AUTH = {"admin:login", "admin:logout"}
@@ -134,6 +137,10 @@ def url_kwargs(name: str, keys: list[str], world, extra: dict) -> dict:
             value = "projects"
         elif key == "fmt":
             value = "json"
+        elif key == "uidb64":
+            value = "MQ"
+        elif key == "token":
+            value = "not-a-token"
         else:
             value = None
         assert value is not None, f"{name}: no value for <{key}> — add it to tests/guards/test_access.py"
