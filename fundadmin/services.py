@@ -211,7 +211,10 @@ def _upsert(model, *, lookup: dict, fields: dict[str, str | None], by: User | No
 
 def committee_upsert(*, code: str, fields: dict[str, str | None], by: User | None) -> Upsert:
     with transaction.atomic():
-        return _upsert(WorkingCommittee, lookup={"code": code}, fields=fields, by=by, action="committee")
+        upsert = _upsert(WorkingCommittee, lookup={"code": code}, fields=fields, by=by, action="committee")
+        if upsert.created:
+            city_roles_sync()  # city oversight (Art. 5, 21) covers a new committee at once
+        return upsert
 
 
 def community_upsert(
