@@ -17,6 +17,7 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("ledger/", include("ledger.urls")),
     path("supervision/", include("supervision.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("publicity.urls")),
 ]
 

@@ -96,19 +96,20 @@ def test_the_inbox_deadlines_are_the_computed_dates(community, clock):
     assert watch.deadline.date == D(2026, 12, 13)
 
 
-def test_the_reminder_carries_the_years_dates(community, clock, mailoutbox):
-    from supervision.reminders import reminders_send
+def test_the_reminder_carries_the_years_dates(community, clock):
+    from notifications.digest import digests_queue
+    from notifications.models import Delivery
 
     FundYear.objects.create(community=community, year=2026, allocation=Decimal("100000.00"))
     secretary = user_with_role(Role.COMMUNITY_SECRETARY, community, email="sec@example.gov.cn")
     finance = user_with_role(Role.FINANCE, community, email="fin@example.gov.cn")
     clock.to(D(2026, 11, 16))
-    reminders_send()
-    [mail] = [m for m in mailoutbox if m.to == [secretary.email]]
+    digests_queue()  # the worker sends what is queued (tests/supervision/test_reminders.py)
+    [mail] = Delivery.objects.filter(kind=Delivery.Kind.DIGEST, recipient=secretary)
     assert "本年度截止日期：" in mail.body
     assert "年度报告：12月1日前报送党工委" in mail.body
     assert "年度公示：最迟 12月13日张贴，公示期 12月14日至12月18日" in mail.body
-    assert not [m for m in mailoutbox if m.to == [finance.email]]  # nothing waits for finance
+    assert not Delivery.objects.filter(recipient=finance).exists()  # nothing waits for finance
     # After the last posting day the dates are no longer news.
     from supervision.reminders import year_dates_lines
 

@@ -21,23 +21,26 @@ from tests.projects.helpers import new_project, walk
 # Each page's budget: what it needs today (bench/results has the figures at city scale). A page
 # that needs more must say why here. Staff pages read one row set per section they show; the
 # issue's ≤ 10 is met by the public pages, the list, the ledger pages and most inboxes.
+# Every staff page carries the unread count of the person's messages in its header: one COUNT
+# (notifications.selectors.unread_count), the "+ HEADER" below; public pages have no header count.
+HEADER = 1
 BUDGET = {
     "public index": 3,
     "community board": 5,
     "notice": 3,
     "public project": 7,
-    "project list": 9,
+    "project list": 9 + HEADER,
     # Fourteen sections (lines, meetings, notices, documents, trail, …), the role holders the
     # next-step sentence names, and the working calendar it counts the waiting days on.
-    "project page": 20,
-    "account book": 12,
-    "committee ledger": 9,
-    "supervisor timeline": 9,
-    "committee dashboard": 23,  # eleven panels, each one or two queries, and the indicators (3)
-    "supervisor home": 8,  # the communities watched, and the indicators panel
-    "indicator list": 7,
-    "indicator page": 8,  # the finding, its judgements, versions, opinions, the latest run
-    "city view": 19,  # one query per figure compared (funds, cap, approvals, reports, …)
+    "project page": 20 + HEADER,
+    "account book": 12 + HEADER,
+    "committee ledger": 9 + HEADER,
+    "supervisor timeline": 9 + HEADER,
+    "committee dashboard": 23 + HEADER,  # eleven panels, each one or two queries, and the indicators (3)
+    "supervisor home": 8 + HEADER,  # the communities watched, and the indicators panel
+    "indicator list": 7 + HEADER,
+    "indicator page": 8 + HEADER,  # the finding, its judgements, versions, opinions, the latest run
+    "city view": 19 + HEADER,  # one query per figure compared (funds, cap, approvals, reports, …)
 }
 # The integrity indicators over the whole city (supervision/indicators/compute.py): one query
 # per kind of record read, then the writes in batches.
@@ -45,7 +48,7 @@ INDICATORS_BUDGET = 36  # about 20 reads, the run, its trail event, the batched 
 # Three sources: projects (with their facts, the separation-of-duties rules' reviews and
 # signatures among them, and the role holders each row's sentence names), publicity (objections,
 # notices ending, needs awaiting an answer — one grouped query), supervision.
-INBOX_BUDGET = 15
+INBOX_BUDGET = 15 + HEADER
 
 
 def pages(world) -> list[tuple[str, Role | None, str]]:
