@@ -28,7 +28,22 @@ def _report(event: AuditEvent) -> str:
     return f"报送「{event.object_repr}」{late}"
 
 
+def _compute(event: AuditEvent) -> str:
+    c = event.changes or {}
+    return (
+        f"计算廉政预警（{c.get('trigger', '')}）：{c.get('fired', 0)} 项触发，其中新增 {c.get('new', 0)} 项，"
+        f"依据截至审计链第 {c.get('trail_seq')} 号事件的数据"
+    )
+
+
+def _review(event: AuditEvent) -> str:
+    c = event.changes or {}
+    return f"判断廉政预警「{c.get('indicator', '')}：{c.get('summary', '')}」为{c.get('verdict', '')}：{quoted(event.reason)}"
+
+
 def register_sentences() -> None:
+    register("indicator.compute", _compute)
+    register("indicator.review", _review)
     register("opinion.record", _opinion)
     register("opinion.answer", lambda e: f"答复「{e.object_repr}」：{quoted((e.changes or {}).get('answer'))}")
     register("annual_report.submit", _report)

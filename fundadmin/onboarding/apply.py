@@ -260,7 +260,7 @@ def _role_row(run: _Run, row: Row) -> None:
     community = committee = None
     if level == ScopeLevel.SYSTEM:
         if scope_code:
-            raise row.error("scope", "系统管理员不限定范围，范围代码应留空。")
+            raise row.error("scope", f"{role.label}不限定范围（全市），范围代码应留空。")
     elif not scope_code:
         target = "社区代码" if level == ScopeLevel.COMMUNITY else "党工委代码"
         raise row.error("scope", f"{role.label}须填写{target}。")
