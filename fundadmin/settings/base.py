@@ -1,9 +1,11 @@
 """Settings shared by every environment. Configuration comes from environment variables."""
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from .cluster import FRAGMENT_CACHE
 
@@ -117,11 +119,42 @@ LOGOUT_REDIRECT_URL = "login"
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 
-# django-axes: lock an account+address pair after repeated failures (password guessing).
+
+def trusted_proxies_from_env(value: str) -> int | list[str]:
+    """FUNDADMIN_TRUSTED_PROXIES: a count ("1") or addresses/networks ("127.0.0.1,10.0.0.0/8")."""
+    value = value.strip()
+    if not value or value == "0":
+        return []
+    if value.isdigit():
+        return int(value)
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"FUNDADMIN_TRUSTED_PROXIES: {item!r} is neither an address nor a network (e.g. 127.0.0.1 or 10.0.0.0/8)."
+            ) from None
+    return items
+
+
+# The reverse proxies in front of the app whose X-Forwarded-For is believed (audit/middleware.py).
+# Default none: the client is REMOTE_ADDR and the header is ignored, so nobody can choose the
+# address the trail records or the rate limit and the login lockout count.
+FUNDADMIN_TRUSTED_PROXIES = trusted_proxies_from_env(os.environ.get("FUNDADMIN_TRUSTED_PROXIES", ""))
+
+# django-axes: lock an account+address pair after repeated failures (password guessing). The
+# address is the one the trail records (one function, never axes' own X-Forwarded-For reading).
+# The pair, not the account alone: an attacker elsewhere can never lock an official out, at the
+# price that guessing spread over many addresses is slowed per address, not per account (README).
+AXES_CLIENT_IP_CALLABLE = "audit.middleware.get_client_address"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# A lockout ends 15 minutes after it began, however many failures follow during it: someone who
+# shares the official's address (one office NAT) cannot keep the official out by failing on.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 LANGUAGE_CODE = "zh-hans"
