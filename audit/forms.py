@@ -1,9 +1,11 @@
 from django import forms
 
+from fundadmin.forms import VisibleTextMixin
+
 from .selectors import KINDS, TimelineFilter
 
 
-class TimelineFilterForm(forms.Form):
+class TimelineFilterForm(VisibleTextMixin, forms.Form):
     project = forms.TypedChoiceField(label="项目", required=False, coerce=int, empty_value=None)
     kind = forms.ChoiceField(label="类型", required=False, choices=[("", "全部"), *KINDS.items()])
     actor = forms.TypedChoiceField(label="操作人", required=False, coerce=int, empty_value=None)

@@ -3,7 +3,6 @@ own transaction, so the event and the change it describes commit together or not
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -12,22 +11,28 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
+from fundadmin.text import reveal_invisible
+
 from .context import client_address as current_client_address
+from .middleware import parse_address
 from .models import GENESIS_HASH, AuditEvent, AuditHead, VerificationRun
 
 
 def _json_safe(value: Any) -> Any:
     # Decimal, date and the like become strings here, so the stored JSON is exactly what was hashed.
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+    return _revealed(json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)))
 
 
-def _clean_address(address: str | None) -> str | None:
-    if not address:
-        return None
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:
-        return None
+def _revealed(value: Any) -> Any:
+    """Hidden characters written out (fundadmin.text): the trail keeps what a stranger typed —
+    a failed login's username — without letting it reorder the supervisor's page."""
+    if isinstance(value, str):
+        return reveal_invisible(value)
+    if isinstance(value, dict):
+        return {_revealed(k): _revealed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_revealed(v) for v in value]
+    return value
 
 
 def _community_of(obj) -> Any:
@@ -82,12 +87,14 @@ def event_record(
             action=action,
             object_type=obj._meta.label_lower if obj is not None else "",
             object_id=str(obj.pk) if obj is not None else "",
-            object_repr=(object_repr if object_repr is not None else str(obj) if obj is not None else "")[:200],
+            object_repr=_revealed(object_repr if object_repr is not None else str(obj) if obj is not None else "")[
+                :200
+            ],
             community=community,
             project_id=project_id if project_id is not None else _project_id_of(obj),
             changes=_json_safe(changes or {}),
-            reason=reason,
-            client_address=_clean_address(current_client_address.get()),
+            reason=_revealed(reason),
+            client_address=parse_address(current_client_address.get()),
             prev_hash=head.hash,
         )
         event.hash = event.compute_hash()

@@ -1,11 +1,13 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 
 from audit.services import event_record
 
 from . import services
+from .forms import VisibleTextMixin, VisibleTextModelForm
 from .models import (
     CalendarYear,
     Community,
@@ -40,8 +42,18 @@ class ReadOnlyAdmin(NoDeleteMixin, admin.ModelAdmin):
         return False
 
 
+class UserForm(VisibleTextMixin, UserChangeForm):
+    pass
+
+
+class UserAddForm(VisibleTextMixin, AdminUserCreationForm):
+    pass
+
+
 @admin.register(User)
 class UserAdmin(NoDeleteMixin, BaseUserAdmin):
+    form = UserForm
+    add_form = UserAddForm
     list_display = ["username", "full_name", "email", "is_active", "is_staff"]
     search_fields = ["username", "full_name", "email"]
     fieldsets = [*BaseUserAdmin.fieldsets, ("姓名", {"fields": ["full_name"]})]
@@ -59,12 +71,14 @@ class CommunityInline(admin.TabularInline):
 
 @admin.register(WorkingCommittee)
 class WorkingCommitteeAdmin(NoDeleteMixin, admin.ModelAdmin):
+    form = VisibleTextModelForm
     list_display = ["name", "code", "city"]
     inlines = [CommunityInline]
 
 
 @admin.register(Community)
 class CommunityAdmin(NoDeleteMixin, admin.ModelAdmin):
+    form = VisibleTextModelForm
     list_display = ["name", "code", "committee"]
     list_filter = ["committee"]
     search_fields = ["name", "code"]
@@ -72,10 +86,11 @@ class CommunityAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 @admin.register(SpendingCategory)
 class SpendingCategoryAdmin(NoDeleteMixin, admin.ModelAdmin):
+    form = VisibleTextModelForm
     list_display = ["number", "name"]
 
 
-class FundYearForm(forms.ModelForm):
+class FundYearForm(VisibleTextMixin, forms.ModelForm):
     def clean(self):
         data = super().clean()
         allocation = data.get("allocation")
@@ -105,7 +120,7 @@ class FundYearAdmin(NoDeleteMixin, admin.ModelAdmin):
             self.message_user(request, "；".join(exc.messages), messages.ERROR)
 
 
-class RoleAssignmentForm(forms.ModelForm):
+class RoleAssignmentForm(VisibleTextMixin, forms.ModelForm):
     def clean(self):
         data = super().clean()
         if self.instance.pk is None and not self.errors and data.get("valid_from"):
@@ -154,6 +169,7 @@ class RoleAssignmentAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 @admin.register(CalendarYear)
 class CalendarYearAdmin(NoDeleteMixin, admin.ModelAdmin):
+    form = VisibleTextModelForm
     list_display = ["year", "is_published", "source", "updated_at"]
 
     def save_model(self, request, obj, form, change):
@@ -168,6 +184,7 @@ class CalendarYearAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 @admin.register(SpecialDay)
 class SpecialDayAdmin(admin.ModelAdmin):
+    form = VisibleTextModelForm
     list_display = ["date", "kind", "name"]
     list_filter = ["kind"]
     date_hierarchy = "date"

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_save
+
+from .text import refuse_invisible_on_save
 
 
 def create_cache_tables(sender, using, verbosity=1, **kwargs):
@@ -16,3 +18,5 @@ class FundadminConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(create_cache_tables, sender=self, dispatch_uid="fundadmin.create_cache_tables")
+        # Text that cannot lie (fundadmin/text.py): a guard on every save, not a workflow step.
+        pre_save.connect(refuse_invisible_on_save, dispatch_uid="fundadmin.refuse_invisible_on_save")

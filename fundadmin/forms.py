@@ -5,6 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
+
+from .text import invisible_problem
 
 FULLWIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
 
@@ -33,3 +36,22 @@ class MoneyField(forms.DecimalField):
         if isinstance(value, str):
             value = value.translate(FULLWIDTH).replace(",", "").replace("元", "").strip()
         return super().to_python(value)
+
+
+class VisibleTextMixin:
+    """Every form of the project: a text value with a hidden character (fundadmin.text) is
+    refused with the message beside its field, before any service sees it."""
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound or not hasattr(self, "cleaned_data"):
+            return
+        for name, value in list(self.cleaned_data.items()):
+            if isinstance(value, str) and name in self.fields:
+                problem = invisible_problem(value, str(self.fields[name].label or "内容"))
+                if problem is not None:
+                    self.add_error(name, ValidationError(problem, code="invisible_character"))
+
+
+class VisibleTextModelForm(VisibleTextMixin, forms.ModelForm):
+    """The admin's form for the models it edits (the same refusal beside the field)."""

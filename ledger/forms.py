@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from fundadmin.forms import MoneyField
+from fundadmin.forms import MoneyField, VisibleTextMixin
 from fundadmin.models import FundYear
 
 from .models import JournalEntry, Kind
@@ -28,7 +28,7 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class AppropriationForm(forms.Form):
+class AppropriationForm(VisibleTextMixin, forms.Form):
     amount = MoneyField(  # full-width digits and thousands separators, as in the project forms
         label="金额（元）",
         # Places and sign are checked by amount_validate so the message is the ledger's own.
@@ -59,7 +59,7 @@ class AppropriationForm(forms.Form):
         return entry_date_validate(fund_year=self.fund_year, entry_date=self.cleaned_data["entry_date"])
 
 
-class ReversalForm(forms.Form):
+class ReversalForm(VisibleTextMixin, forms.Form):
     reason = forms.CharField(
         label="冲销原因",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -93,7 +93,7 @@ class ReversalForm(forms.Form):
         return super().clean()
 
 
-class BookFilterForm(forms.Form):
+class BookFilterForm(VisibleTextMixin, forms.Form):
     date_from = forms.DateField(label="起始日期", required=False, widget=DateInput)
     date_to = forms.DateField(label="截止日期", required=False, widget=DateInput)
     kind = forms.ChoiceField(label="类型", required=False, choices=[("", "全部"), *Kind.choices])

@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from fundadmin.forms import MoneyField
+from fundadmin.forms import MoneyField, VisibleTextMixin
 from fundadmin.models import FundYear, SpendingCategory
 
 from .models import DECLARATION_FIELDS, Document, Inspection, Project, Settlement
@@ -17,7 +17,7 @@ from .services import PLAN_FIELDS, LineInput
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class ProjectForm(forms.ModelForm):
+class ProjectForm(VisibleTextMixin, forms.ModelForm):
     fund_year = forms.ModelChoiceField(queryset=FundYear.objects.none(), label="经费年度", empty_label="请选择经费年度")
 
     class Meta:
@@ -78,7 +78,7 @@ class ProjectForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in PLAN_FIELDS if name in self.cleaned_data}
 
 
-class BudgetLineForm(forms.Form):
+class BudgetLineForm(VisibleTextMixin, forms.Form):
     item = forms.CharField(label="项目/物品", max_length=100)
     quantity = MoneyField(label="数量", max_digits=10)
     unit = forms.CharField(label="单位", max_length=10, required=False)
@@ -129,15 +129,15 @@ def not_future(value):
         raise ValidationError("日期不能晚于今天。", code="future_date")
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(VisibleTextMixin, forms.Form):
     """A step with nothing to fill in: the button is the confirmation."""
 
 
-class CommentForm(forms.Form):
+class CommentForm(VisibleTextMixin, forms.Form):
     comment = forms.CharField(label="意见", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(VisibleTextMixin, forms.Form):
     reason = forms.CharField(
         label="理由",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -146,7 +146,7 @@ class ReasonForm(forms.Form):
     )
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(VisibleTextMixin, forms.Form):
     held_on = forms.DateField(label="会议日期", widget=DATE, validators=[not_future])
     attendees = forms.CharField(label="参会人员", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     attendee_count = forms.IntegerField(label="参会人数", min_value=1, max_value=10000)
@@ -163,7 +163,7 @@ class MeetingForm(forms.Form):
         return data
 
 
-class CommitteeApprovalForm(forms.Form):
+class CommitteeApprovalForm(VisibleTextMixin, forms.Form):
     meeting_date = forms.DateField(label="党工委班子会议日期", widget=DATE, validators=[not_future])
     meeting_attendees = forms.CharField(label="参会班子成员", max_length=500)
     comment = forms.CharField(
@@ -171,7 +171,7 @@ class CommitteeApprovalForm(forms.Form):
     )
 
 
-class FollowupForm(forms.Form):
+class FollowupForm(VisibleTextMixin, forms.Form):
     person = forms.ModelChoiceField(queryset=None, label="跟进专人", empty_label="请选择党工委工作人员")
 
     def __init__(self, *args, staff=None, **kwargs):
@@ -179,12 +179,12 @@ class FollowupForm(forms.Form):
         self.fields["person"].queryset = staff
 
 
-class ProgressForm(forms.Form):
+class ProgressForm(VisibleTextMixin, forms.Form):
     noted_on = forms.DateField(label="日期", widget=DATE, validators=[not_future])
     note = forms.CharField(label="进展情况", widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
 
 
-class ChangeRequestForm(forms.Form):
+class ChangeRequestForm(VisibleTextMixin, forms.Form):
     reason = forms.CharField(label="变更原因（特殊原因）", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     description = forms.CharField(label="变更内容", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
     new_amount = MoneyField(label="变更后金额（元）")
@@ -192,7 +192,7 @@ class ChangeRequestForm(forms.Form):
     new_planned_end = forms.DateField(label="变更后完成日期（不变则留空）", required=False, widget=DATE)
 
 
-class ChangeDecisionForm(forms.Form):
+class ChangeDecisionForm(VisibleTextMixin, forms.Form):
     consent = forms.TypedChoiceField(
         label="决定",
         choices=[("1", "同意变更并备案"), ("0", "不同意")],
@@ -204,7 +204,7 @@ class ChangeDecisionForm(forms.Form):
     )
 
 
-class InspectionForm(forms.ModelForm):
+class InspectionForm(VisibleTextMixin, forms.ModelForm):
     passed = forms.TypedChoiceField(
         label="验收结论",
         choices=[("1", "合格"), ("0", "不合格，限期整改")],
@@ -245,14 +245,14 @@ class InspectionForm(forms.ModelForm):
         return data
 
 
-class InvoiceForm(forms.Form):
+class InvoiceForm(VisibleTextMixin, forms.Form):
     number = forms.CharField(label="发票号码", max_length=40)
     issued_on = forms.DateField(label="开票日期", widget=DATE, validators=[not_future])
     amount = MoneyField(label="发票金额（元）")
     issuer = forms.CharField(label="开票单位", max_length=100)
 
 
-class SettlementForm(forms.Form):
+class SettlementForm(VisibleTextMixin, forms.Form):
     amount = MoneyField(label="结算金额（元）")
     paid_on = forms.DateField(label="付款日期", widget=DATE, validators=[not_future])
     method = forms.ChoiceField(label="付款方式", choices=Settlement.Method.choices)
@@ -260,7 +260,7 @@ class SettlementForm(forms.Form):
     payee = forms.CharField(label="收款方", max_length=100)
 
 
-class DocumentForm(forms.Form):
+class DocumentForm(VisibleTextMixin, forms.Form):
     kind = forms.ChoiceField(label="文件类型", choices=Document.Kind.choices)
     title = forms.CharField(label="说明", required=False, max_length=100)
     file = forms.FileField(label="文件（PDF、JPEG、PNG 或 WebP）")
@@ -288,7 +288,7 @@ class DocumentForm(forms.Form):
         return self._current[value] if value else None
 
 
-class ProjectFilterForm(forms.Form):
+class ProjectFilterForm(VisibleTextMixin, forms.Form):
     community = forms.ModelChoiceField(queryset=None, required=False, label="社区", empty_label="全部社区")
     year = forms.IntegerField(required=False, label="年度", min_value=2000, max_value=2100)
     stage = forms.ChoiceField(required=False, label="阶段")

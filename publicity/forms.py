@@ -6,11 +6,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from fundadmin.forms import VisibleTextMixin
+
 from .models import Need
 from .services import OBJECTION_TEXT_MAX, PERSONAL_MAX
 
 
-class HoneypotMixin(forms.Form):
+class HoneypotMixin(VisibleTextMixin, forms.Form):
     """A field people never see (hidden by CSS, labelled for screen readers to skip); a bot that
     fills every field fills it too."""
 
@@ -68,7 +70,7 @@ class PublicNeedForm(HoneypotMixin):
     field_order = ["content", "name", "contact", "website"]
 
 
-class StaffNeedForm(forms.Form):
+class StaffNeedForm(VisibleTextMixin, forms.Form):
     channel = forms.ChoiceField(label="收集渠道", choices=Need.Channel.choices)
     received_on = forms.DateField(label="收集日期", widget=forms.DateInput(attrs={"type": "date"}))
     content = forms.CharField(
@@ -87,7 +89,7 @@ class StaffNeedForm(forms.Form):
         return day
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(VisibleTextMixin, forms.Form):
     reason = forms.CharField(
         label="理由",
         max_length=1000,
@@ -96,7 +98,7 @@ class ReasonForm(forms.Form):
     )
 
 
-class CorrectionForm(forms.Form):
+class CorrectionForm(VisibleTextMixin, forms.Form):
     title = forms.CharField(label="标题", max_length=200)
     description = forms.CharField(label="项目内容", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     spending_plan = forms.CharField(label="经费使用方案", required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -124,11 +126,11 @@ class CorrectionForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if k not in ("title", "note")}
 
 
-class PhotoForm(forms.Form):
+class PhotoForm(VisibleTextMixin, forms.Form):
     photo = forms.FileField(label="公示栏张贴照片", help_text="JPEG、PNG 或 WebP 格式。")
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(VisibleTextMixin, forms.Form):
     answer = forms.CharField(
         label="社区答复",
         max_length=2000,
@@ -137,7 +139,7 @@ class AnswerForm(forms.Form):
     )
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(VisibleTextMixin, forms.Form):
     OUTCOMES = [
         ("dismiss", "异议不成立，继续办理"),
         ("revise", "异议成立，退回修改后重新公示"),
@@ -152,7 +154,7 @@ class DecisionForm(forms.Form):
     )
 
 
-class AnnualPublishForm(forms.Form):
+class AnnualPublishForm(VisibleTextMixin, forms.Form):
     reviewed_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
     remarks = forms.CharField(
         label="说明（可不填）", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})

@@ -138,6 +138,10 @@ def trusted_proxies_from_env(value: str) -> int | list[str]:
     return items
 
 
+# Apps whose models never store text with hidden characters (fundadmin/text.py). The trail is not
+# among them: it must record what a stranger typed (a failed login's username), written visibly.
+FUNDADMIN_VISIBLE_TEXT_APPS = {"fundadmin", "projects", "ledger", "publicity", "supervision"}
+
 # The reverse proxies in front of the app whose X-Forwarded-For is believed (audit/middleware.py).
 # Default none: the client is REMOTE_ADDR and the header is ignored, so nobody can choose the
 # address the trail records or the rate limit and the login lockout count.
