@@ -16,7 +16,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from audit.checkpoints import checkpoint_make
 from audit.context import client_address as current_client_address
+from audit.models import Checkpoint
 from audit.services import event_record
 from fundadmin.models import Community, FundYear
 from fundadmin.permissions import require
@@ -105,10 +107,19 @@ def notice_publish_for_project(
         project_id=project.pk,
         changes={"kind": kind, "posted_on": posted_on, "ends_on": notice.ends_on, "content_hash": notice.content_hash},
     )
+    _checkpoint(notice)
     return notice
 
 
 # -- helpers ----------------------------------------------------------------------------------------
+
+
+def _checkpoint(notice: Notice) -> None:
+    """The signed audit checkpoint printed on this notice and shown on the board (issue 15): made
+    right after the publication's own event, in its transaction, so it covers the publication."""
+    checkpoint = checkpoint_make(reason=Checkpoint.Reason.NOTICE)
+    notice.checkpoint_seq, notice.checkpoint_hash = checkpoint.seq, checkpoint.hash
+    notice.save(update_fields=["checkpoint_seq", "checkpoint_hash"])
 
 
 def _locked_notice(notice: Notice) -> Notice:
@@ -218,6 +229,7 @@ def notice_correct(
                 "ends_on": new.ends_on,
             },
         )
+        _checkpoint(new)
     return new
 
 
@@ -581,4 +593,5 @@ def annual_summary_publish(
                 "content_hash": notice.content_hash,
             },
         )
+        _checkpoint(notice)
     return notice

@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from .cluster import FRAGMENT_CACHE
+from .cluster import FRAGMENT_CACHE, checkpoint_storage_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -175,6 +175,21 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Signed audit checkpoints (audit/checkpoints.py, README "Security"): the private key lives on the
+# app server (created on first use when missing; several servers share one file), never in the
+# database; the signed copies go to an append-only folder or an S3-compatible bucket.
+FUNDADMIN_CHECKPOINT_ALGORITHM = os.environ.get("FUNDADMIN_CHECKPOINT_ALGORITHM", "ed25519")
+FUNDADMIN_CHECKPOINT_KEY_FILE = Path(
+    os.environ.get("FUNDADMIN_CHECKPOINT_KEY", BASE_DIR / "var" / "checkpoint-signing-key.pem")
+)
+# Public keys of other servers or retired keys whose checkpoints verify_audit also trusts.
+FUNDADMIN_CHECKPOINT_PUBLIC_KEYS = env_list("FUNDADMIN_CHECKPOINT_PUBLIC_KEYS")
+STORAGES["checkpoints"] = checkpoint_storage_from_env(os.environ, str(BASE_DIR / "var" / "checkpoints"))
+# An RFC 3161 time-stamping authority for each checkpoint (optional), and the CA file that
+# verifies its answers.
+FUNDADMIN_TSA_URL = os.environ.get("FUNDADMIN_TSA_URL", "")
+FUNDADMIN_TSA_CA_FILE = os.environ.get("FUNDADMIN_TSA_CA_FILE", "")
 
 # Uploaded documents (scans, photos, invoices): limits checked by content in the domain layer.
 FUNDADMIN_MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024

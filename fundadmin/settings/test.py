@@ -19,3 +19,14 @@ AXES_FAILURE_LIMIT = 5
 import tempfile  # noqa: E402
 
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="fundadmin-test-media-"))
+
+# Checkpoint signing key and the folder the signed copies go to: throw-away too.
+_CHECKPOINTS = Path(tempfile.mkdtemp(prefix="fundadmin-test-checkpoints-"))
+FUNDADMIN_CHECKPOINT_KEY_FILE = _CHECKPOINTS / "signing-key.pem"
+STORAGES = {
+    **STORAGES,
+    "checkpoints": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(_CHECKPOINTS / "store"), "file_permissions_mode": 0o444},
+    },
+}

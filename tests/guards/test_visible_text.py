@@ -99,7 +99,14 @@ def test_the_trail_writes_a_strangers_hidden_characters_out():
     assert event.changes == {"username": "admin[U+202E]nimda"}
 
 
-FORM_MODULES = ["projects.forms", "publicity.forms", "supervision.forms", "ledger.forms", "audit.forms", "fundadmin.admin"]
+FORM_MODULES = [
+    "projects.forms",
+    "publicity.forms",
+    "supervision.forms",
+    "ledger.forms",
+    "audit.forms",
+    "fundadmin.admin",
+]
 
 
 def test_every_form_of_the_project_refuses_hidden_characters():
