@@ -297,15 +297,18 @@ def file_bytes(checkpoint: Checkpoint) -> bytes:
 
 
 def checkpoint_export(checkpoint: Checkpoint) -> Checkpoint:
-    """Timestamp (when a TSA is configured) and write the signed copy to the store, once."""
-    if checkpoint.exported_at is not None:
-        return checkpoint
-    if getattr(settings, "FUNDADMIN_TSA_URL", "") and not checkpoint.timestamp_token:
-        checkpoint.timestamp_token = base64.b64encode(tsa_timestamp(checkpoint.statement.encode())).decode()
-    name = storages[STORAGE_ALIAS].save(file_name(checkpoint), ContentFile(file_bytes(checkpoint)))
-    checkpoint.exported_at = timezone.now()
-    checkpoint.export_name = name
-    checkpoint.save(update_fields=["timestamp_token", "exported_at", "export_name"])
+    """Timestamp (when a TSA is configured) and write the signed copy to the store, once: the row
+    is locked, so the after-commit write and the daily job never both write it."""
+    with transaction.atomic():
+        checkpoint = Checkpoint.objects.select_for_update().get(pk=checkpoint.pk)
+        if checkpoint.exported_at is not None:
+            return checkpoint
+        if getattr(settings, "FUNDADMIN_TSA_URL", "") and not checkpoint.timestamp_token:
+            checkpoint.timestamp_token = base64.b64encode(tsa_timestamp(checkpoint.statement.encode())).decode()
+        name = storages[STORAGE_ALIAS].save(file_name(checkpoint), ContentFile(file_bytes(checkpoint)))
+        checkpoint.exported_at = timezone.now()
+        checkpoint.export_name = name
+        checkpoint.save(update_fields=["timestamp_token", "exported_at", "export_name"])
     return checkpoint
 
 
@@ -425,6 +428,13 @@ def _claim_from_document(document: dict, keys: dict, source: str, problems: list
     if not VERIFIERS[algorithm](known[1], signature, statement_text.encode()):
         problems.append(f"{source}：签名无效（检查点被改动或伪造），不能作为依据")
         return None
+    token = document.get("timestamp_token")
+    if token and getattr(settings, "FUNDADMIN_TSA_CA_FILE", ""):
+        try:
+            tsa_verify(statement_text.encode(), base64.b64decode(token, validate=True))
+        except (CheckpointError, ValueError, OSError) as error:
+            # The signature still holds; only the independent time is in doubt.
+            problems.append(f"{source}：可信时间戳无法核验（{error}）")
     return Claim(seq, head_hash, made_at, source)
 
 
@@ -467,6 +477,7 @@ def claims_read(*, min_seq: int = 0, problems: list[str]) -> list[Claim]:
             "signature": row.signature,
             "algorithm": row.algorithm,
             "key_id": row.key_id,
+            "timestamp_token": row.timestamp_token,
         }
         claim = _claim_from_document(document, keys, f"数据库内待写出的检查点 #{row.pk}", problems)
         if claim is not None:

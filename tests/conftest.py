@@ -91,6 +91,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
         _use_credentials(owner["USER"], owner["PASSWORD"])  # the owner drops the test database
 
 
+def switch_to_owner() -> None:
+    """Run the rest of a *transactional* test as the owner role (what `migrate` runs as); a no-op
+    unless the suite runs as the app role."""
+    if on_postgres() and os.environ.get("DATABASE_APP_URL"):
+        owner = dj_database_url.parse(os.environ["DATABASE_URL"])
+        _use_credentials(owner["USER"], owner["PASSWORD"])
+
+
+def switch_to_app() -> None:
+    if on_postgres() and os.environ.get("DATABASE_APP_URL"):
+        app = dj_database_url.parse(os.environ["DATABASE_APP_URL"])
+        _use_credentials(app["USER"], app["PASSWORD"])
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _flush_past_the_triggers():
     """Transactional tests end with a flush (TRUNCATE of every table). On PostgreSQL the trail and
