@@ -188,12 +188,12 @@ def load_signer():
     share one key file, see README) — the key lives on the app server, never in the database."""
     algorithm = _algorithm()
     path = Path(settings.FUNDADMIN_CHECKPOINT_KEY_FILE)
-    if key_generate(path, algorithm):
-        logger.warning("audit checkpoints: generated a new %s signing key at %s", algorithm, path)
     try:
+        if key_generate(path, algorithm):
+            logger.warning("audit checkpoints: generated a new %s signing key at %s", algorithm, path)
         return SIGNERS[algorithm](path.read_bytes())
     except (OSError, ValueError) as error:
-        raise CheckpointError(f"无法读取检查点签名密钥 {path}：{error}") from error
+        raise CheckpointError(f"无法读取检查点签名密钥 {path}（{error}）。") from error
 
 
 def _public_from_text(text: str) -> tuple[str, bytes]:

@@ -246,12 +246,9 @@ def chain_verify(
     )
 
 
-def _incremental_start(claims: list[Claim]) -> Claim | None:
+def _incremental_start(claims: list[Claim], last: VerificationRun) -> Claim | None:
     """The anchor of the last run that found everything in order, if a signed checkpoint read now
     still says the same; otherwise None (a full run)."""
-    last = VerificationRun.objects.filter(ok=True, anchor_seq__isnull=False).order_by("-ran_at", "-pk").first()
-    if last is None:
-        return None
     for claim in claims:
         if not claim.paper and claim.seq == last.anchor_seq and claim.hash == last.anchor_hash:
             return claim
@@ -268,10 +265,20 @@ def audit_verify(*, full: bool = False, paper: Iterable[str] = ()) -> ChainRepor
             typed.append(paper_claim(line))
         except CheckpointError as error:
             witness_problems.append(str(error))
-    every = claims_read(problems=witness_problems)
-    start = None if full else _incremental_start(every)
-    claims = [c for c in every if start is None or c.seq >= start.seq] + typed
-    return chain_verify(claims=claims, start=start, witness_problems=witness_problems)
+    last = None
+    if not full:
+        last = VerificationRun.objects.filter(ok=True, anchor_seq__isnull=False).order_by("-ran_at", "-pk").first()
+    start = None
+    if last is not None:
+        # Only the checkpoints from the anchor on are read (at city scale, years of them).
+        read_problems: list[str] = []
+        claims = claims_read(min_seq=last.anchor_seq, problems=read_problems)
+        start = _incremental_start(claims, last)
+        if start is not None:
+            witness_problems += read_problems
+    if start is None:
+        claims = claims_read(problems=witness_problems)
+    return chain_verify(claims=claims + typed, start=start, witness_problems=witness_problems)
 
 
 def chain_verify_and_store(*, by=None, full: bool = False, paper: Iterable[str] = ()) -> VerificationRun:

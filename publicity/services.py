@@ -16,7 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from audit.checkpoints import checkpoint_make
+from audit.checkpoints import CheckpointError, checkpoint_make
 from audit.context import client_address as current_client_address
 from audit.models import Checkpoint
 from audit.services import event_record
@@ -117,7 +117,11 @@ def notice_publish_for_project(
 def _checkpoint(notice: Notice) -> None:
     """The signed audit checkpoint printed on this notice and shown on the board (issue 15): made
     right after the publication's own event, in its transaction, so it covers the publication."""
-    checkpoint = checkpoint_make(reason=Checkpoint.Reason.NOTICE)
+    try:
+        checkpoint = checkpoint_make(reason=Checkpoint.Reason.NOTICE)
+    except CheckpointError as error:
+        # No notice goes up without the line residents can check; nothing is published.
+        raise ValidationError(f"公示未能发布：{error}请联系系统管理员。", code="checkpoint_unavailable") from error
     notice.checkpoint_seq, notice.checkpoint_hash = checkpoint.seq, checkpoint.hash
     notice.save(update_fields=["checkpoint_seq", "checkpoint_hash"])
 

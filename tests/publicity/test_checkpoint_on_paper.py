@@ -4,15 +4,21 @@ the residents' hands, the board and the notice page print the same 本公示发�
 
 import io
 import re
+from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.urls import reverse
 from pypdf import PdfReader
 
 from audit.models import AuditEvent, Checkpoint
+from fundadmin.roles import Role
 from publicity.models import Notice
+from publicity.services import notice_correct, notice_publish_for_project
 from tests.conftest import tamper
+from tests.projects.helpers import new_project
 
 pytestmark = pytest.mark.django_db
 
@@ -61,9 +67,6 @@ def test_the_board_and_the_notice_page_show_the_same_line(client, plan_notice):
 
 
 def test_a_correction_gets_a_checkpoint_of_its_own(plan_notice, people):
-    from fundadmin.roles import Role
-    from publicity.services import notice_correct
-
     new = notice_correct(
         notice=plan_notice,
         by=people[Role.COMMUNITY_SECRETARY],
@@ -72,3 +75,14 @@ def test_a_correction_gets_a_checkpoint_of_its_own(plan_notice, people):
     )
     assert new.checkpoint_seq > plan_notice.checkpoint_seq
     assert Notice.objects.get(pk=new.pk).checkpoint_hash == AuditEvent.objects.get(seq=new.checkpoint_seq).hash
+
+
+def test_no_notice_goes_up_without_its_checkpoint(people, fund_year, settings):
+    """A signing key that cannot be read refuses the publication with a clear message; nothing
+    is published (the caller's transaction rolls back)."""
+    project = new_project(people, fund_year)
+    settings.FUNDADMIN_CHECKPOINT_KEY_FILE = Path("/proc/no-such-place/checkpoint.pem")
+    with pytest.raises(ValidationError) as caught, transaction.atomic():
+        notice_publish_for_project(project=project, kind=Notice.Kind.PLAN, by=people[Role.COMMUNITY_SECRETARY])
+    assert "公示未能发布" in caught.value.messages[0] and "签名密钥" in caught.value.messages[0]
+    assert not Notice.objects.exists() and not Checkpoint.objects.exists()
