@@ -2,16 +2,20 @@
 SHELL := /bin/sh
 VENV := .venv
 PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: demo test test-postgres lint check venv system-deps system-deps-test lock clean bench
 
 ## make demo: set up, load demo data for every role (SQLite) and serve on 127.0.0.1:$(PORT)
-demo: $(VENV)/.installed system-deps
-	DJANGO_SETTINGS_MODULE=fundadmin.settings.dev $(PY) manage.py migrate --no-input
-	DJANGO_SETTINGS_MODULE=fundadmin.settings.dev $(PY) manage.py load_demo
-	DJANGO_SETTINGS_MODULE=fundadmin.settings.dev $(PY) manage.py runserver 127.0.0.1:$(PORT)
+##   It installs only what the demo needs (requirements/demo.lock), not the test tools.
+demo: $(VENV)/.demo-installed system-deps
+	@echo "== [3/4] 数据库迁移 · Migrating the database (db.sqlite3)"
+	@DJANGO_SETTINGS_MODULE=fundadmin.settings.dev $(PY) manage.py migrate --no-input -v0
+	@echo "== [4/4] 载入演示数据 · Loading the demo data"
+	@DJANGO_SETTINGS_MODULE=fundadmin.settings.dev $(PY) manage.py load_demo
+	@DJANGO_SETTINGS_MODULE=fundadmin.settings.dev $(PY) manage.py serve_demo 127.0.0.1:$(PORT)
 
 ## make test: set up (with test-only needs) and run the whole suite
 test: $(VENV)/.installed system-deps-test tests/guards/node_modules/.installed
@@ -39,16 +43,30 @@ check: $(VENV)/.installed
 
 venv: $(VENV)/.installed
 
-# The virtualenv is rebuilt when the lock changes or when it was made by a Python older than 3.12.
-$(VENV)/.installed: requirements/dev.lock scripts/find-python
+# The virtualenv, with uv in it: uv installs the same hash-pinned locks as pip, in parallel and
+# from its cache, in seconds where pip took minutes (uv itself comes from PyPI, pinned by
+# requirements/uv.lock). Rebuilt when it was made by a Python older than 3.12.
+$(UV): requirements/uv.lock scripts/find-python
 	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 		echo "Removing $(VENV): it was made by a Python older than 3.12"; rm -rf $(VENV); fi
 	@if [ ! -x $(PY) ]; then \
 		interp=$$(scripts/find-python) || exit 1; \
-		echo "Creating $(VENV) with $$interp"; \
+		echo "== [1/4] 创建虚拟环境 · Creating $(VENV) with $$interp"; \
 		"$$interp" -m venv $(VENV) || { echo "Could not create a virtualenv: on Debian install python3-venv for that Python." >&2; exit 1; }; \
 	fi
-	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.lock
+	@echo "== 安装 uv · Installing uv (requirements/uv.lock)"
+	@$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/uv.lock
+	@touch $@
+
+# What the demo needs (runtime + time-machine); `make test` adds the test tools (dev.lock).
+$(VENV)/.demo-installed: requirements/demo.lock $(UV)
+	@echo "== [2/4] 安装演示所需的 Python 包 · Installing the demo's Python packages ($$(grep -c '^[a-z0-9]' requirements/demo.lock) from requirements/demo.lock)"
+	@$(UV) pip install --python $(PY) --require-hashes -r requirements/demo.lock
+	@touch $@
+
+$(VENV)/.installed: requirements/dev.lock $(UV)
+	@echo "== 安装开发和测试所需的 Python 包 · Installing the dev and test packages ($$(grep -c '^[a-z0-9]' requirements/dev.lock) from requirements/dev.lock)"
+	@$(UV) pip install --python $(PY) --require-hashes -r requirements/dev.lock
 	@touch $@
 
 system-deps:
@@ -58,10 +76,12 @@ system-deps-test:
 	@scripts/system-deps test
 
 ## make lock: re-pin requirements/*.lock from pyproject.toml (needs network to PyPI)
+##   demo.lock is constrained to dev.lock, so the demo and the tests run the same versions.
 lock: $(VENV)/.installed
-	$(PY) -m pip install --quiet uv
-	$(VENV)/bin/uv pip compile pyproject.toml --quiet --python-version 3.12 --generate-hashes -o requirements/base.lock
-	$(VENV)/bin/uv pip compile pyproject.toml --quiet --extra dev --python-version 3.12 --generate-hashes -o requirements/dev.lock
+	$(UV) pip compile requirements/uv.in --quiet --python-version 3.12 --generate-hashes -o requirements/uv.lock
+	$(UV) pip compile pyproject.toml --quiet --python-version 3.12 --generate-hashes -o requirements/base.lock
+	$(UV) pip compile pyproject.toml --quiet --extra demo --extra dev --python-version 3.12 --generate-hashes -o requirements/dev.lock
+	$(UV) pip compile pyproject.toml --quiet --extra demo --python-version 3.12 --generate-hashes -c requirements/dev.lock -o requirements/demo.lock
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles

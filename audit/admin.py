@@ -1,8 +1,23 @@
 from django.contrib import admin
 
-from fundadmin.admin import ReadOnlyAdmin
-
 from .models import AuditEvent, Checkpoint, VerificationRun
+
+
+class NoDeleteMixin:
+    """Nothing in this system is deleted from the admin: users are deactivated, roles revoked."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(NoDeleteMixin, admin.ModelAdmin):
+    """Written by the services only (with their trail events); the admin reads."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AuditEvent)

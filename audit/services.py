@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
-
-from fundadmin.text import reveal_invisible
 
 from .checkpoints import CheckpointError, Claim, claims_read, paper_claim
 from .context import client_address as current_client_address
@@ -28,11 +26,20 @@ def _json_safe(value: Any) -> Any:
     return _revealed(json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)))
 
 
+# The core says how text with hidden characters is written out (fundadmin.text.reveal_invisible,
+# set from fundadmin's AppConfig.ready): the trail keeps what a stranger typed — a failed login's
+# username — without letting it reorder the supervisor's page.
+_reveal: Callable[[str], str] = lambda text: text  # noqa: E731
+
+
+def reveal_text_with(reveal: Callable[[str], str]) -> None:
+    global _reveal
+    _reveal = reveal
+
+
 def _revealed(value: Any) -> Any:
-    """Hidden characters written out (fundadmin.text): the trail keeps what a stranger typed —
-    a failed login's username — without letting it reorder the supervisor's page."""
     if isinstance(value, str):
-        return reveal_invisible(value)
+        return _reveal(value)
     if isinstance(value, dict):
         return {_revealed(k): _revealed(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -41,11 +48,24 @@ def _revealed(value: Any) -> Any:
 
 
 def _community_of(obj) -> Any:
-    from fundadmin.models import Community
+    """The community an object belongs to (a community is its own), or that of its project."""
+    if obj is None:
+        return None
+    found = getattr(obj, "community", None)
+    if found is None and getattr(obj, "project_id", None):
+        found = getattr(obj.project, "community", None)
+    return found
 
-    if isinstance(obj, Community):
-        return obj
-    return getattr(obj, "community", None) if obj is not None else None
+
+# The trail knows no app: the core, which sits on it, says how an actor's roles read at the moment
+# they act (fundadmin's AppConfig.ready sets this).
+ActorRoles = Callable[[Any, Any], tuple[str, str]]
+_actor_roles: ActorRoles = lambda actor, community: ("", "")  # noqa: E731
+
+
+def describe_actor_roles_with(describe: ActorRoles) -> None:
+    global _actor_roles
+    _actor_roles = describe
 
 
 def _project_id_of(obj) -> int | None:
@@ -80,7 +100,7 @@ def event_record(
         if acting_as is not None:
             role, scope = acting_as.get_role_display(), acting_as.scope_label
         elif actor is not None:
-            role, scope = _roles_summary(actor, community or _community_of(obj))
+            role, scope = _actor_roles(actor, community or _community_of(obj))
         community = community or _community_of(obj)
         event = AuditEvent(
             seq=head.seq + 1,
@@ -106,17 +126,6 @@ def event_record(
         event.save()
         AuditHead.objects.filter(id=1).update(seq=event.seq, hash=event.hash)
     return event
-
-
-def _roles_summary(actor, community) -> tuple[str, str]:
-    from fundadmin.models import RoleAssignment
-
-    assignments = RoleAssignment.objects.active().filter(user=actor).select_related("community", "committee")
-    if community is not None:
-        assignments = assignments.covering(community)
-    labels = sorted({a.get_role_display() for a in assignments})
-    scopes = sorted({a.scope_label for a in assignments})
-    return "、".join(labels), "、".join(scopes)
 
 
 @dataclass(frozen=True)

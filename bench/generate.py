@@ -121,6 +121,7 @@ def build_template(community, fund_year, people) -> None:
     from fundadmin.workdays import WorkingCalendar
     from ledger.services import appropriation_record
     from projects import scenario
+    from projects import services as project_services
     from projects.models import ContractorKind, Status
     from projects.services import LineInput, project_create
     from publicity import services as publicity_services
@@ -186,7 +187,7 @@ def build_template(community, fund_year, people) -> None:
                         publicity_services.objection_answer(
                             objection=objection, by=people[Role.COMMUNITY_SECRETARY], answer="已研究，下期统筹考虑。"
                         )
-                        publicity_services.objection_decide(
+                        project_services.objection_decide(
                             objection=objection,
                             by=people[Role.COMMITTEE_MEMBER],
                             upheld=False,

@@ -154,7 +154,7 @@ def pages() -> list[dict]:
         out.append(
             {
                 "page": "supervisor timeline",
-                "url": reverse("audit:timeline", args=[code]),
+                "url": reverse("supervision:timeline", args=[code]),
                 "role": Role.SUPERVISOR,
                 "floor": f"timeline?code={code}",
             }

@@ -1,13 +1,15 @@
-from django import forms
+from decimal import Decimal
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 
+from audit.admin import NoDeleteMixin, ReadOnlyAdmin
 from audit.services import event_record
 
 from . import services
-from .forms import VisibleTextMixin, VisibleTextModelForm
+from .forms import ModelForm, MoneyField, VisibleTextMixin
 from .models import (
     CalendarYear,
     Community,
@@ -25,25 +27,8 @@ admin.site.site_title = "专项经费管理"
 admin.site.index_title = "系统管理"
 
 
-class NoDeleteMixin:
-    """Nothing in this system is deleted from the admin: users are deactivated, roles revoked."""
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(NoDeleteMixin, admin.ModelAdmin):
-    """Written by the services only (with their trail events); the admin reads."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 class UserForm(VisibleTextMixin, UserChangeForm):
-    pass
+    """Django's user forms, with the refusal of hidden characters (fundadmin.text) by the field."""
 
 
 class UserAddForm(VisibleTextMixin, AdminUserCreationForm):
@@ -71,14 +56,14 @@ class CommunityInline(admin.TabularInline):
 
 @admin.register(WorkingCommittee)
 class WorkingCommitteeAdmin(NoDeleteMixin, admin.ModelAdmin):
-    form = VisibleTextModelForm
+    form = ModelForm  # fundadmin.forms: messages by the field, no hidden characters
     list_display = ["name", "code", "city"]
     inlines = [CommunityInline]
 
 
 @admin.register(Community)
 class CommunityAdmin(NoDeleteMixin, admin.ModelAdmin):
-    form = VisibleTextModelForm
+    form = ModelForm  # fundadmin.forms: messages by the field, no hidden characters
     list_display = ["name", "code", "committee"]
     list_filter = ["committee"]
     search_fields = ["name", "code"]
@@ -86,11 +71,14 @@ class CommunityAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 @admin.register(SpendingCategory)
 class SpendingCategoryAdmin(NoDeleteMixin, admin.ModelAdmin):
-    form = VisibleTextModelForm
+    form = ModelForm  # fundadmin.forms: messages by the field, no hidden characters
     list_display = ["number", "name"]
 
 
-class FundYearForm(VisibleTextMixin, forms.ModelForm):
+class FundYearForm(ModelForm):
+    # Typed by a person: full-width digits and separators read, "1e5" refused (as every money field).
+    allocation = MoneyField(label="年度经费（元）", min_value=Decimal("0"))
+
     def clean(self):
         data = super().clean()
         allocation = data.get("allocation")
@@ -120,7 +108,7 @@ class FundYearAdmin(NoDeleteMixin, admin.ModelAdmin):
             self.message_user(request, "；".join(exc.messages), messages.ERROR)
 
 
-class RoleAssignmentForm(VisibleTextMixin, forms.ModelForm):
+class RoleAssignmentForm(ModelForm):
     def clean(self):
         data = super().clean()
         if self.instance.pk is None and not self.errors and data.get("valid_from"):
@@ -169,7 +157,7 @@ class RoleAssignmentAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 @admin.register(CalendarYear)
 class CalendarYearAdmin(NoDeleteMixin, admin.ModelAdmin):
-    form = VisibleTextModelForm
+    form = ModelForm  # fundadmin.forms: messages by the field, no hidden characters
     list_display = ["year", "is_published", "source", "updated_at"]
 
     def save_model(self, request, obj, form, change):
@@ -184,7 +172,7 @@ class CalendarYearAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 @admin.register(SpecialDay)
 class SpecialDayAdmin(admin.ModelAdmin):
-    form = VisibleTextModelForm
+    form = ModelForm  # fundadmin.forms: messages by the field, no hidden characters
     list_display = ["date", "kind", "name"]
     list_filter = ["kind"]
     date_hierarchy = "date"

@@ -1,13 +1,18 @@
 """The inbox (待办): what waits for a user, gathered from each part of the process.
 
-Each app contributes a function ``inbox_items(user, calendar) -> list[InboxItem]``; they are
-listed here explicitly, in process order, so a reader sees every source of work in one place.
+The core knows no app: the sources are listed in the setting ``FUNDADMIN_INBOX_SOURCES``, each a
+function ``inbox_items(user, calendar) -> list[InboxItem]``, in process order, so a reader sees
+every source of work in one place.
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings
+from django.utils.module_loading import import_string
 
 from .workdays import Deadline, WorkingCalendar
 
@@ -15,23 +20,21 @@ from .workdays import Deadline, WorkingCalendar
 @dataclass(frozen=True)
 class InboxItem:
     title: str
-    action: str  # what the user is expected to do, e.g. "审批"
+    action: str  # what the user is expected to do, e.g. "初步同意"
     url: str
     community: str
     deadline: Deadline | None = None
     note: str = ""
+    sentence: str = ""  # whom and what it waits for, and by when (projects.next_step)
 
     def is_overdue(self, today: datetime.date) -> bool:
         return self.deadline is not None and self.deadline.date < today
 
 
+@cache
 def sources() -> list:
     """Every part of the process that can leave work for someone, in process order."""
-    from projects.inbox import inbox_items as projects_items
-    from publicity.inbox import inbox_items as publicity_items
-    from supervision.inbox import inbox_items as supervision_items
-
-    return [projects_items, publicity_items, supervision_items]
+    return [import_string(path) for path in settings.FUNDADMIN_INBOX_SOURCES]
 
 
 def inbox_items(user, calendar: WorkingCalendar | None = None) -> list[InboxItem]:

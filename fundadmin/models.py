@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .roles import COMMITTEE_PERMISSIONS, COMMUNITY_PERMISSIONS, ROLE_SCOPE, Role, ScopeLevel
+from .roles import COMMITTEE_PERMISSIONS, COMMUNITY_PERMISSIONS, ROLE_SCOPE, Body, Role, ScopeLevel
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -100,6 +100,17 @@ class Community(models.Model):
     @property
     def applicant_name(self) -> str:
         return self.party_committee_name or f"{self.name}党委"
+
+    def body_name(self, body: str) -> str:
+        """The name of a body over this community, as a sentence names it (fundadmin.roles.Body)."""
+        committee = self.committee
+        return {
+            Body.COMMUNITY_PARTY: self.applicant_name,
+            Body.SUPERVISION: f"{self.name}议事监督委员会",
+            Body.COMMITTEE: committee.name,
+            Body.CONSTRUCTION: committee.construction_committee_name or f"{committee.name}（建管委）",
+            Body.SYSTEM: "系统管理员",
+        }[body]
 
 
 class SpendingCategory(models.Model):

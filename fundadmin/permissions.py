@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from guardian.models import UserObjectPermission
 
-from .models import Community, WorkingCommittee
+from .models import Community, RoleAssignment, WorkingCommittee
 from .roles import ScopeLevel, permission_label, permission_level, roles_granting
 
 
@@ -119,3 +119,14 @@ def can_view(user, obj) -> Verdict:
     if check(user, "view_community_records", community) or check(user, "view_committee_records", community):
         return ALLOWED
     return Verdict(False, f"您无权查看「{community}」的资料。")
+
+
+def roles_summary(actor, community) -> tuple[str, str]:
+    """The roles the actor holds today over ``community`` (or anywhere), and their scopes, as the
+    trail records them when a write names no role assignment."""
+    assignments = RoleAssignment.objects.active().filter(user=actor).select_related("community", "committee")
+    if community is not None:
+        assignments = assignments.covering(community)
+    labels = sorted({a.get_role_display() for a in assignments})
+    scopes = sorted({a.scope_label for a in assignments})
+    return "、".join(labels), "、".join(scopes)

@@ -40,6 +40,30 @@ ROLE_SCOPE = {
     Role.SYSTEM_ADMIN: ScopeLevel.SYSTEM,
 }
 
+
+class Body(models.TextChoices):
+    """The bodies of SPEC.md "Who is involved" that people act for."""
+
+    COMMUNITY_PARTY = "community_party", "社区党委"
+    SUPERVISION = "supervision", "议事监督委员会"
+    COMMITTEE = "committee", "党工委"
+    CONSTRUCTION = "construction", "建管委"
+    SYSTEM = "system", "全市"
+
+
+# Each role acts for one body; a title follows the body's name where the role is its staff rather
+# than the body itself ("东湖街道社区党工委财务管理人员").
+ROLE_BODY: dict[Role, tuple[Body, str]] = {
+    Role.COMMUNITY_SECRETARY: (Body.COMMUNITY_PARTY, ""),
+    Role.COMMUNITY_MEMBER: (Body.COMMUNITY_PARTY, ""),
+    Role.SUPERVISOR: (Body.SUPERVISION, ""),
+    Role.COMMITTEE_SECRETARY: (Body.COMMITTEE, ""),
+    Role.COMMITTEE_MEMBER: (Body.COMMITTEE, ""),
+    Role.FINANCE: (Body.COMMITTEE, "财务管理人员"),
+    Role.CONSTRUCTION_DIRECTOR: (Body.CONSTRUCTION, ""),
+    Role.SYSTEM_ADMIN: (Body.SYSTEM, ""),
+}
+
 # Permission codenames declared on Community (community-level) and WorkingCommittee
 # (committee-level), with the Chinese wording the UI uses when it explains a refusal.
 COMMUNITY_PERMISSIONS = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -173,25 +174,28 @@ def fund_year_set_allocation(*, community: Community, year: int, allocation: Dec
     return fund_year
 
 
+# Who else must agree to a new allocation. The ledger knows what has been received, approved and
+# spent (Art. 5, 13) and registers its check from LedgerConfig.ready: the core knows no app.
+AllocationGuard = Callable[[FundYear, Decimal], None]
+_allocation_guards: list[AllocationGuard] = []
+
+
+def allocation_guard(guard: AllocationGuard) -> AllocationGuard:
+    if guard not in _allocation_guards:
+        _allocation_guards.append(guard)
+    return guard
+
+
 def allocation_check(fund_year: FundYear, allocation: Decimal) -> None:
-    """An allocation may be cut, but never once the year is closed, never below what has been
-    received from the city, nor below what is already approved or spent (Art. 5, 13).
+    """An allocation may be cut, but never once the year is closed, and never below what the
+    registered guards (the ledger: received, approved and spent) say it must cover (Art. 5, 13).
 
     Read-only: the admin form asks it to show the refusal on the form; the service asks it
     again under the row lock."""
-    from ledger.selectors import fund_balances
-
     if fund_year.is_closed:
         raise ValidationError("该年度已结转，不能再修改年度经费。", code="year_closed")
-
-    balances = fund_balances(fund_year)
-    if allocation < balances.received:
-        raise ValidationError(f"年度经费不能低于已到账的拨款 {balances.received:,.2f} 元。", code="below_received")
-    if allocation + balances.carry_over < balances.committed + balances.spent:
-        raise ValidationError(
-            f"年度经费加上年结余不能低于已批准和已支出的合计 {balances.committed + balances.spent:,.2f} 元。",
-            code="below_committed",
-        )
+    for guard in _allocation_guards:
+        guard(fund_year, allocation)
 
 
 # -- the working-day calendar ----------------------------------------------------------------------

@@ -14,6 +14,5 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("ledger/", include("ledger.urls")),
     path("supervision/", include("supervision.urls")),
-    path("audit/", include("audit.urls")),
     path("", include("publicity.urls")),
 ]

@@ -1,5 +1,5 @@
 """Demo books: the 2025 and 2026 appropriations of every demo community, and 2025 closed into
-2026 (Art. 5, 13). Idempotent. The lead wires it into ``manage.py load_demo``; it must run before
+2026 (Art. 5, 13). Idempotent. The first of FUNDADMIN_DEMO_PARTS: it must run before
 any demo payment dated 2026 that needs the carried-over money, and after every 2025 payment."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from fundadmin.demo import at
 from fundadmin.demo.core import COMMUNITIES
 from fundadmin.models import FundYear, User
 
@@ -26,6 +27,12 @@ def _finance_user(community) -> User | None:
 
     assignment = community.committee.role_assignments.active().filter(role=Role.FINANCE).select_related("user").first()
     return assignment.user if assignment else None
+
+
+def part() -> None:
+    """The books, as they stood at the end of August 2026 (the demo's part: FUNDADMIN_DEMO_PARTS)."""
+    with at(datetime.date(2026, 8, 31)):
+        load()
 
 
 def load() -> None:

@@ -9,7 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from fundadmin.forms import MoneyField, VisibleTextMixin
+from fundadmin.forms import Form, MoneyField
 from fundadmin.models import FundYear
 
 from .models import JournalEntry, Kind
@@ -28,7 +28,7 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class AppropriationForm(VisibleTextMixin, forms.Form):
+class AppropriationForm(Form):
     amount = MoneyField(  # full-width digits and thousands separators, as in the project forms
         label="金额（元）",
         # Places and sign are checked by amount_validate so the message is the ledger's own.
@@ -59,7 +59,7 @@ class AppropriationForm(VisibleTextMixin, forms.Form):
         return entry_date_validate(fund_year=self.fund_year, entry_date=self.cleaned_data["entry_date"])
 
 
-class ReversalForm(VisibleTextMixin, forms.Form):
+class ReversalForm(Form):
     reason = forms.CharField(
         label="冲销原因",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -93,7 +93,7 @@ class ReversalForm(VisibleTextMixin, forms.Form):
         return super().clean()
 
 
-class BookFilterForm(VisibleTextMixin, forms.Form):
+class BookFilterForm(Form):
     date_from = forms.DateField(label="起始日期", required=False, widget=DateInput)
     date_to = forms.DateField(label="截止日期", required=False, widget=DateInput)
     kind = forms.ChoiceField(label="类型", required=False, choices=[("", "全部"), *Kind.choices])

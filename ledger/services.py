@@ -29,6 +29,7 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 
 from audit.services import event_record
+from fundadmin.formats import TOO_MANY_DECIMALS, money
 from fundadmin.models import Community, FundYear
 
 from .models import DEBIT_KINDS, FundAccount, JournalEntry, Kind
@@ -50,7 +51,7 @@ def amount_validate(amount: Decimal) -> Decimal:
     if amount <= 0:
         raise ValidationError("金额须大于零。", code="amount_not_positive")
     if amount != amount.quantize(CENT):
-        raise ValidationError("金额最多保留两位小数（元、角、分）。", code="amount_precision")
+        raise ValidationError(TOO_MANY_DECIMALS, code="amount_precision")
     if amount >= Decimal("1e12"):
         raise ValidationError("金额过大。", code="amount_too_large")
     return amount.quantize(CENT)
@@ -127,7 +128,7 @@ def _overdraft_check(fund_year: FundYear, amount: Decimal) -> None:
     cash = fund_balances(fund_year).cash
     if cash < amount:
         raise ValidationError(
-            f"余额不足：{fund_year}专项经费现有余额 {cash} 元，不足以支付 {amount} 元。",
+            f"余额不足：{fund_year}专项经费现有余额 {money(cash)}，不足以支付 {money(amount)}。",
             code="overdraft",
         )
 
@@ -157,7 +158,7 @@ def appropriation_record(
         received = fund_balances(fund_year).received
         if received + amount > fund_year.allocation:
             raise ValidationError(
-                f"拨款合计将超过{fund_year.year}年度经费 {fund_year.allocation} 元（已到账 {received} 元）。",
+                f"拨款合计将超过{fund_year.year}年度经费 {money(fund_year.allocation)}（已到账 {money(received)}）。",
                 code="over_allocation",
             )
         entry = _entry_create(
@@ -281,7 +282,7 @@ class CloseResult:
     def message(self) -> str:
         if self.already_closed:
             return f"{self.fund_year}已于此前结转，未作改动。"
-        text = f"{self.fund_year}已结转，结余 {self.surplus} 元转入{self.next_year.year}年度。"
+        text = f"{self.fund_year}已结转，结余 {money(self.surplus)}转入{self.next_year.year}年度。"
         if self.next_year_created:
             text += f"{self.next_year.year}年度此前不存在，已新建（年度经费暂为 0 元，请设置）。"
         return text
@@ -325,7 +326,7 @@ def fund_year_close(*, fund_year: FundYear, by, today: datetime.date | None = No
             raise ValidationError(f"{next_year.year}年度已结转。", code="next_year_closed")
         surplus = fund_balances(fund_year).cash
         if surplus < 0:  # the overdraft checks make this impossible; never carry a debt silently
-            raise ValidationError(f"{fund_year}余额为负（{surplus} 元），请先核对台账。", code="negative_balance")
+            raise ValidationError(f"{fund_year}余额为负（{money(surplus)}），请先核对台账。", code="negative_balance")
         if surplus > 0:
             out = _entry_create(
                 account=account,
@@ -383,3 +384,17 @@ def account_subject_set(*, account: FundAccount, subject_name: str, subject_code
             changes={"before": before, "after": {"subject_name": subject_name, "subject_code": subject_code}},
         )
     return locked
+
+
+def allocation_covers_the_books(fund_year: FundYear, allocation: Decimal) -> None:
+    """A year's allocation never falls below what has been received from the city, nor, with the
+    carry-over, below what is already approved or spent (Art. 5, 13). Registered with the core's
+    ``fundadmin.services.allocation_check`` (LedgerConfig.ready)."""
+    balances = fund_balances(fund_year)
+    if allocation < balances.received:
+        raise ValidationError(f"年度经费不能低于已到账的拨款 {money(balances.received)}。", code="below_received")
+    if allocation + balances.carry_over < balances.committed + balances.spent:
+        raise ValidationError(
+            f"年度经费加上年结余不能低于已批准和已支出的合计 {money(balances.committed + balances.spent)}。",
+            code="below_committed",
+        )

@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from fundadmin.formats import XLSX_DATE, XLSX_MONEY, money
 from fundadmin.models import Community, FundYear, WorkingCommittee
 from fundadmin.permissions import can_view, check, require, visible_committees, visible_communities
 
@@ -102,7 +103,7 @@ def book_xlsx(request, community: str, year: int):
 
     fund_year = _readable_fund_year(request, community, year)
     context = _book_context(request, fund_year)
-    book, money = context["book"], "#,##0.00"
+    book = context["book"]
     wb = Workbook()
     ws = wb.active
     ws.title = f"{fund_year.year}年明细账"
@@ -134,9 +135,9 @@ def book_xlsx(request, community: str, year: int):
         )
     ws.append(["", "", "合计", "", book.total_debit, book.total_credit, "", book.closing])
     for row in ws.iter_rows(min_row=4):
-        row[0].number_format = "yyyy-mm-dd"
+        row[0].number_format = XLSX_DATE
         for cell in (row[4], row[5], row[7]):
-            cell.number_format = money
+            cell.number_format = XLSX_MONEY
             cell.alignment = Alignment(horizontal="right")
     for column, width in zip("ABCDEFGHIJ", (12, 11, 40, 12, 14, 14, 6, 14, 30, 30), strict=True):
         ws.column_dimensions[column].width = width
@@ -181,7 +182,7 @@ def appropriation_new(request, community: str, year: int):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"已登记拨款 {entry.credit} 元（凭证 {entry.voucher_label}）。")
+            messages.success(request, f"已登记拨款 {money(entry.credit)}（凭证 {entry.voucher_label}）。")
             return redirect("ledger:book", community=community, year=year)
     return render(request, "ledger/appropriation_form.html", {"form": form, "fund_year": fund_year})
 

@@ -8,16 +8,18 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from fundadmin.forms import MoneyField, VisibleTextMixin
+from fundadmin.formats import money
+from fundadmin.forms import Form, ModelForm, MoneyField, QuantityField
 from fundadmin.models import FundYear, SpendingCategory
 
+from . import process
 from .models import DECLARATION_FIELDS, Document, Inspection, Project, Settlement
 from .services import PLAN_FIELDS, LineInput
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class ProjectForm(VisibleTextMixin, forms.ModelForm):
+class ProjectForm(ModelForm):
     fund_year = forms.ModelChoiceField(queryset=FundYear.objects.none(), label="经费年度", empty_label="请选择经费年度")
 
     class Meta:
@@ -37,11 +39,20 @@ class ProjectForm(VisibleTextMixin, forms.ModelForm):
         self.fields["category"].queryset = SpendingCategory.objects.all()
         self.fields["category"].required = True
         self.fields["category"].empty_label = "请选择（第八条六类）"
+        self.fields["category"].error_messages["required"] = "请选择经费使用范围（第八条六类之一）。"
         self.fields["title"].error_messages["required"] = "请填写项目名称。"
         if fund_years is not None:
             self.fields["fund_year"].queryset = fund_years
+            self.fields["fund_year"].error_messages["required"] = "请选择经费年度：项目的钱从哪一年度的经费中支出。"
+            open_years = list(fund_years[:2])
+            if len(open_years) == 1 and not self.is_bound:
+                # Only one year is open: nothing to choose, so it is chosen.
+                self.initial.setdefault("fund_year", open_years[0].pk)
         if self.instance.pk:
             del self.fields["fund_year"]
+        else:
+            # The year comes first: it says whose money this is (it sat at the foot of a long form).
+            self.order_fields(["fund_year"])
         if needs is not None:
             self.fields["needs"] = forms.ModelMultipleChoiceField(
                 queryset=needs,
@@ -78,11 +89,13 @@ class ProjectForm(VisibleTextMixin, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in PLAN_FIELDS if name in self.cleaned_data}
 
 
-class BudgetLineForm(VisibleTextMixin, forms.Form):
-    item = forms.CharField(label="项目/物品", max_length=100)
-    quantity = MoneyField(label="数量", max_digits=10)
+class BudgetLineForm(Form):
+    item = forms.CharField(
+        label="项目/物品", max_length=100, error_messages={"required": "请填写这一行买什么或做什么（项目/物品）。"}
+    )
+    quantity = QuantityField(label="数量", error_messages={"required": "请填写数量，例如 1 或 2.5。"})
     unit = forms.CharField(label="单位", max_length=10, required=False)
-    unit_price = MoneyField(label="单价（元）")
+    unit_price = MoneyField(label="单价（元）", error_messages={"required": "请填写单价（元），例如 1234.50。"})
     in_procurement_catalogue = forms.BooleanField(label="属于政府采购目录", required=False)
 
     def clean(self):
@@ -92,18 +105,78 @@ class BudgetLineForm(VisibleTextMixin, forms.Form):
             try:
                 amount = (q * p).quantize(Decimal("0.01"))
             except InvalidOperation as exc:
-                raise ValidationError("金额过大。", code="overflow") from exc
+                raise ValidationError(OVERFLOW, code="overflow") from exc
             if amount >= Decimal("1e12"):
-                raise ValidationError("金额过大。", code="overflow")
+                raise ValidationError(OVERFLOW, code="overflow")
         return data
 
 
+OVERFLOW = f"这一行的金额（数量 × 单价）过大：最多 {money(Decimal('999999999999.99'))}。"
+
+
 class BaseLineFormSet(forms.BaseFormSet):
+    """Budget lines. Every row may be left blank (a blank row is no line), whether it was shown
+    filled or added empty; rows are added and removed without saving through ``edited``."""
+
+    ADD = "lines-add"
+    REMOVE = "lines-remove"
+
+    def _construct_form(self, i, **kwargs):
+        return super()._construct_form(i, empty_permitted=True, use_required_attribute=False, **kwargs)
+
     def clean(self):
         if any(self.errors):
             return
         if not [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]:
             raise ValidationError("请至少填写一项预算明细；合计由明细自动计算。", code="no_lines")
+
+    @classmethod
+    def edited(cls, data, prefix: str = "lines"):
+        """The POST data with a row added (the "添加一行" button) or removed ("删除此行"), or None
+        when the person pressed save. The form is shown again with everything typed kept."""
+        if cls.ADD not in data and cls.REMOVE not in data:
+            return None
+        data = data.copy()
+        total_key = f"{prefix}-TOTAL_FORMS"
+        try:
+            total = max(0, min(int(data.get(total_key, 0)), cls.max_num))
+        except ValueError:
+            total = 0
+        if cls.ADD in data:
+            data[total_key] = str(min(total + 1, cls.max_num))
+        else:
+            try:
+                gone = int(data[cls.REMOVE])
+            except ValueError:
+                gone = -1
+            if 0 <= gone < total:
+                for i in range(gone, total):
+                    for name in cls.form.base_fields:
+                        later = data.getlist(f"{prefix}-{i + 1}-{name}") if i + 1 < total else []
+                        if later:
+                            data.setlist(f"{prefix}-{i}-{name}", later)
+                        else:
+                            data.pop(f"{prefix}-{i}-{name}", None)
+                data[total_key] = str(total - 1)
+        data[f"{prefix}-INITIAL_FORMS"] = "0"
+        return data
+
+    @staticmethod
+    def line_amount(form) -> Decimal | None:
+        """Quantity × unit price of a row as typed so far, or None while either does not read."""
+        try:
+            q = form.fields["quantity"].clean(form["quantity"].value())
+            p = form.fields["unit_price"].clean(form["unit_price"].value())
+            return (q * p).quantize(Decimal("0.01"))
+        except (ValidationError, TypeError, InvalidOperation):
+            return None
+
+    def with_amounts(self) -> list[tuple[forms.Form, Decimal | None]]:
+        return [(form, self.line_amount(form)) for form in self.forms]
+
+    def running_total(self) -> Decimal:
+        """The sum of the rows that read as numbers so far (shown below the rows, before saving)."""
+        return sum((amount for _, amount in self.with_amounts() if amount is not None), Decimal(0))
 
     def lines(self) -> list[LineInput]:
         return [
@@ -120,7 +193,7 @@ class BaseLineFormSet(forms.BaseFormSet):
 
 
 BudgetLineFormSet = forms.formset_factory(
-    BudgetLineForm, formset=BaseLineFormSet, extra=2, can_delete=True, max_num=50, validate_max=True
+    BudgetLineForm, formset=BaseLineFormSet, extra=2, max_num=50, validate_max=True
 )
 
 
@@ -129,15 +202,15 @@ def not_future(value):
         raise ValidationError("日期不能晚于今天。", code="future_date")
 
 
-class ConfirmForm(VisibleTextMixin, forms.Form):
+class ConfirmForm(Form):
     """A step with nothing to fill in: the button is the confirmation."""
 
 
-class CommentForm(VisibleTextMixin, forms.Form):
+class CommentForm(Form):
     comment = forms.CharField(label="意见", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
-class ReasonForm(VisibleTextMixin, forms.Form):
+class ReasonForm(Form):
     reason = forms.CharField(
         label="理由",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -146,7 +219,7 @@ class ReasonForm(VisibleTextMixin, forms.Form):
     )
 
 
-class MeetingForm(VisibleTextMixin, forms.Form):
+class MeetingForm(Form):
     held_on = forms.DateField(label="会议日期", widget=DATE, validators=[not_future])
     attendees = forms.CharField(label="参会人员", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     attendee_count = forms.IntegerField(label="参会人数", min_value=1, max_value=10000)
@@ -163,7 +236,7 @@ class MeetingForm(VisibleTextMixin, forms.Form):
         return data
 
 
-class CommitteeApprovalForm(VisibleTextMixin, forms.Form):
+class CommitteeApprovalForm(Form):
     meeting_date = forms.DateField(label="党工委班子会议日期", widget=DATE, validators=[not_future])
     meeting_attendees = forms.CharField(label="参会班子成员", max_length=500)
     comment = forms.CharField(
@@ -171,7 +244,7 @@ class CommitteeApprovalForm(VisibleTextMixin, forms.Form):
     )
 
 
-class FollowupForm(VisibleTextMixin, forms.Form):
+class FollowupForm(Form):
     person = forms.ModelChoiceField(queryset=None, label="跟进专人", empty_label="请选择党工委工作人员")
 
     def __init__(self, *args, staff=None, **kwargs):
@@ -179,12 +252,12 @@ class FollowupForm(VisibleTextMixin, forms.Form):
         self.fields["person"].queryset = staff
 
 
-class ProgressForm(VisibleTextMixin, forms.Form):
+class ProgressForm(Form):
     noted_on = forms.DateField(label="日期", widget=DATE, validators=[not_future])
     note = forms.CharField(label="进展情况", widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
 
 
-class ChangeRequestForm(VisibleTextMixin, forms.Form):
+class ChangeRequestForm(Form):
     reason = forms.CharField(label="变更原因（特殊原因）", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     description = forms.CharField(label="变更内容", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
     new_amount = MoneyField(label="变更后金额（元）")
@@ -192,7 +265,7 @@ class ChangeRequestForm(VisibleTextMixin, forms.Form):
     new_planned_end = forms.DateField(label="变更后完成日期（不变则留空）", required=False, widget=DATE)
 
 
-class ChangeDecisionForm(VisibleTextMixin, forms.Form):
+class ChangeDecisionForm(Form):
     consent = forms.TypedChoiceField(
         label="决定",
         choices=[("1", "同意变更并备案"), ("0", "不同意")],
@@ -204,7 +277,7 @@ class ChangeDecisionForm(VisibleTextMixin, forms.Form):
     )
 
 
-class InspectionForm(VisibleTextMixin, forms.ModelForm):
+class InspectionForm(ModelForm):
     passed = forms.TypedChoiceField(
         label="验收结论",
         choices=[("1", "合格"), ("0", "不合格，限期整改")],
@@ -245,14 +318,14 @@ class InspectionForm(VisibleTextMixin, forms.ModelForm):
         return data
 
 
-class InvoiceForm(VisibleTextMixin, forms.Form):
+class InvoiceForm(Form):
     number = forms.CharField(label="发票号码", max_length=40)
     issued_on = forms.DateField(label="开票日期", widget=DATE, validators=[not_future])
     amount = MoneyField(label="发票金额（元）")
     issuer = forms.CharField(label="开票单位", max_length=100)
 
 
-class SettlementForm(VisibleTextMixin, forms.Form):
+class SettlementForm(Form):
     amount = MoneyField(label="结算金额（元）")
     paid_on = forms.DateField(label="付款日期", widget=DATE, validators=[not_future])
     method = forms.ChoiceField(label="付款方式", choices=Settlement.Method.choices)
@@ -260,7 +333,7 @@ class SettlementForm(VisibleTextMixin, forms.Form):
     payee = forms.CharField(label="收款方", max_length=100)
 
 
-class DocumentForm(VisibleTextMixin, forms.Form):
+class DocumentForm(Form):
     kind = forms.ChoiceField(label="文件类型", choices=Document.Kind.choices)
     title = forms.CharField(label="说明", required=False, max_length=100)
     file = forms.FileField(label="文件（PDF、JPEG、PNG 或 WebP）")
@@ -271,13 +344,14 @@ class DocumentForm(VisibleTextMixin, forms.Form):
         error_messages={"invalid_choice": "要更正的文件不存在，或不属于本项目、已有更正版本。"},
     )
 
-    def __init__(self, *args, project=None, **kwargs):
+    def __init__(self, *args, project=None, documents=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # The project's current versions (from the page's prefetch when it made one); the service
-        # refuses a locked one with its reason.
+        # The project's current versions (the rows the page already read, when it passes them);
+        # the service refuses a locked one with its reason.
         self._current = {}
         if project is not None:
-            self._current = {str(d.pk): d for d in project.documents.all() if d.superseded_by_id is None}
+            documents = documents if documents is not None else project.documents.all()
+            self._current = {str(d.pk): d for d in documents if d.superseded_by_id is None}
         self.fields["replaces"].choices = [("", "不更正，新增一份文件")] + [
             (pk, f"{d.get_kind_display()}{'：' + d.title if d.title else ''}（{d.original_name}）")
             for pk, d in self._current.items()
@@ -288,7 +362,7 @@ class DocumentForm(VisibleTextMixin, forms.Form):
         return self._current[value] if value else None
 
 
-class ProjectFilterForm(VisibleTextMixin, forms.Form):
+class ProjectFilterForm(Form):
     community = forms.ModelChoiceField(queryset=None, required=False, label="社区", empty_label="全部社区")
     year = forms.IntegerField(required=False, label="年度", min_value=2000, max_value=2100)
     stage = forms.ChoiceField(required=False, label="阶段")
@@ -299,11 +373,9 @@ class ProjectFilterForm(VisibleTextMixin, forms.Form):
 
     def __init__(self, *args, communities=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from .models import STAGES
-
         self.fields["community"].queryset = communities
         self.fields["stage"].choices = [
             ("", "全部阶段"),
-            *[(k, label) for k, label, _ in STAGES],
+            *[(stage.value, stage.label) for stage, _ in process.STAGES],
             ("ended", "已撤回/不予批准"),
         ]

@@ -12,20 +12,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from audit.models import AuditEvent
-from audit.selectors import action_label
+from audit.sentences import sentence
 from fundadmin.models import FundYear
 from fundadmin.permissions import can_view, check, scopes_with, visible_communities
-from fundadmin.workdays import CONVENTION_NOTE, WorkingCalendar
-from publicity.models import Need, Notice
-from supervision.selectors import opinions_for_project
+from fundadmin.workdays import WorkingCalendar
+from publicity.forms import DecisionForm as ObjectionDecisionForm
+from publicity.models import Need, Notice, Objection
 
-from . import forms, services
-from .actions import ACTIONS_BY_NAME, offered_actions
-from .facts import prefetch_fact
-from .models import STAGES, ChangeRequest, Document, Project, Status
+from . import actions, forms, machine, process, services
+from . import facts as project_facts
+from .models import Document, Project
+from .next_step import Holders, next_step
+from .process import Status
 from .selectors import (
     APPROVAL_STATES,
-    approval_deadline,
     approval_overdue,
     last_receipt_overdue_by,
     small_group_usage,
@@ -77,7 +77,7 @@ def project_list(request):
         if data["stage"] == "ended":
             projects = projects.filter(status__in=[Status.WITHDRAWN, Status.REJECTED])
         elif data["stage"]:
-            projects = projects.filter(status__in=dict((k, s) for k, _, s in STAGES)[data["stage"]])
+            projects = projects.filter(status__in=dict(process.STAGES)[data["stage"]])
         overdue_only = data["overdue"]
     calendar = WorkingCalendar()
     if overdue_only:
@@ -100,6 +100,26 @@ def _proposable(user):
     return [c for c in visible_communities(user).select_related("committee") if check(user, "propose_project", c)]
 
 
+def _line_edit(request):
+    """(data, editing_lines): the form's data, with a budget row added or removed when the person
+    pressed "添加一行" / "删除此行" instead of saving (then nothing is validated or saved)."""
+    if request.method != "POST":
+        return None, False
+    edited = forms.BudgetLineFormSet.edited(request.POST)
+    return (request.POST, False) if edited is None else (edited, True)
+
+
+def _form_context(form, lines, editing_lines: bool, **extra) -> dict:
+    return {
+        "form": form,
+        "lines": lines,
+        # After adding or removing a row the form is shown again as typed, without error messages.
+        "hide_errors": editing_lines,
+        "lines_total": lines.running_total(),
+        **extra,
+    }
+
+
 @login_required
 def project_create(request):
     communities = _proposable(request.user)
@@ -112,9 +132,10 @@ def project_create(request):
         .order_by("community__code", "-year")
     )
     needs = Need.objects.filter(community__in=communities)
-    form = forms.ProjectForm(request.POST if request.method == "POST" else None, fund_years=fund_years, needs=needs)
-    lines = forms.BudgetLineFormSet(request.POST if request.method == "POST" else None, prefix="lines")
-    if request.method == "POST" and form.is_valid() and lines.is_valid():
+    data, editing_lines = _line_edit(request)
+    form = forms.ProjectForm(data, fund_years=fund_years, needs=needs)
+    lines = forms.BudgetLineFormSet(data, prefix="lines")
+    if data is not None and not editing_lines and form.is_valid() and lines.is_valid():
         fund_year = form.cleaned_data["fund_year"]
         chosen = [n for n in form.cleaned_data.get("needs", []) if n.community_id == fund_year.community_id]
         try:
@@ -134,7 +155,7 @@ def project_create(request):
                 request, f"项目“{project.title}”已保存为草稿，编号 {project.number}。下一步：报请党工委初步同意。"
             )
             return redirect("projects:detail", pk=project.pk)
-    return render(request, "projects/form.html", {"form": form, "lines": lines, "creating": True})
+    return render(request, "projects/form.html", _form_context(form, lines, editing_lines, creating=True))
 
 
 @login_required
@@ -146,7 +167,8 @@ def project_edit(request, pk: int):
         messages.error(request, "项目已提交，不能再直接修改；实施中的变更请提出变更申请。")
         return redirect("projects:detail", pk=project.pk)
     needs = Need.objects.filter(community=project.community)
-    form = forms.ProjectForm(request.POST if request.method == "POST" else None, instance=project, needs=needs)
+    data, editing_lines = _line_edit(request)
+    form = forms.ProjectForm(data, instance=project, needs=needs)
     initial = [
         {
             "item": line.item,
@@ -157,8 +179,9 @@ def project_edit(request, pk: int):
         }
         for line in project.budget_lines.all()
     ]
-    lines = forms.BudgetLineFormSet(request.POST if request.method == "POST" else None, prefix="lines", initial=initial)
-    if request.method == "POST" and form.is_valid() and lines.is_valid():
+    # Once posted, the rows typed are the truth: no initial rows to compare them against.
+    lines = forms.BudgetLineFormSet(data, prefix="lines", initial=None if data is not None else initial)
+    if data is not None and not editing_lines and form.is_valid() and lines.is_valid():
         try:
             services.project_update(
                 project=project,
@@ -173,77 +196,70 @@ def project_edit(request, pk: int):
         else:
             messages.success(request, "已保存。")
             return redirect("projects:detail", pk=project.pk)
-    return render(request, "projects/form.html", {"form": form, "lines": lines, "project": project})
+    return render(request, "projects/form.html", _form_context(form, lines, editing_lines, project=project))
 
 
 @login_required
 def project_detail(request, pk: int):
     project = _visible_project(request, pk, "invoice", "settlement")
-    # What the page shows of the meetings, notices, documents and change requests is what the
-    # rules behind its actions read (projects.facts): loaded once, for both.
-    prefetch_related_objects(
-        [project],
-        "budget_lines",
-        prefetch_fact("meetings"),
-        prefetch_fact("notices", "superseded_by", order_by=("posted_on", "pk")),
-        prefetch_fact("documents", "uploaded_by", order_by=("kind", "uploaded_at")),
-        prefetch_fact("change_requests", "requested_by", "decided_by", "plan_version"),
-    )
+    # The meetings, notices, documents, change requests, reviews and signatures the page shows are
+    # the rows the rules behind its steps read (projects.facts): loaded once, for both.
+    prefetch_related_objects([project], "budget_lines")
     calendar = WorkingCalendar()
     today = timezone.localdate()
-    notices = project.notices.all()
+    # Everything the page shows, and the year's money only where a step here reads it.
+    kinds = (project_facts.KINDS - {"money"}) | project_facts.reads_in(project.status)
+    facts = project_facts.load([project], kinds=kinds, page=True, calendar=calendar)[0]
+    notices = facts.notices
     plan_notice = max(
         (n for n in notices if n.kind == Notice.Kind.PLAN and n.is_current), key=lambda n: n.posted_on, default=None
     )
+    invoice = getattr(project, "invoice", None)  # joined by _visible_project
     context = {
         "project": project,
         "steps": stepper(project),
-        "actions": offered_actions(project, request.user),
+        "next": next_step(project, facts, Holders([project], today), today=today),
+        "offered": actions.offered(project, request.user, facts),
         "lines": project.budget_lines.all(),
-        "budget_total": project.budget_total,
-        "documents": project.documents.all(),
-        "reviews": project.reviews.select_related("decided_by"),
+        "budget_total": facts.budget_total,
+        "documents": facts.documents,
+        "reviews": facts.reviews,
         "meetings": project.meetings.all(),
         "notices": notices,
         "plan_notice": plan_notice,
-        "changes": project.change_requests.all(),
+        "changes": facts.change_requests,
         "versions": project.plan_versions.all(),
         "progress": project.progress_notes.select_related("recorded_by"),
         "inspections": project.inspections.all(),
-        "invoice": getattr(project, "invoice", None),  # joined by _visible_project
+        "invoice": invoice,
+        "signatures": sorted(facts.signatures, key=lambda s: s.order) if invoice else [],
         "settlement": getattr(project, "settlement", None),
-        "timeline": [
-            (e, action_label(e.action)) for e in AuditEvent.objects.filter(project_id=project.pk).order_by("seq")
-        ],
-        "opinions": opinions_for_project(project),
+        "timeline": [(e, sentence(e)) for e in AuditEvent.objects.filter(project_id=project.pk).order_by("-seq")],
         "can_supervise": check(request.user, "supervise_community", project),
+        "can_edit": project.is_editable and check(request.user, "propose_project", project),
         "can_read_trail": check(request.user, "supervise_community", project)
         or check(request.user, "view_committee_records", project),
-        "approval_deadline": approval_deadline(project, calendar) if project.status in APPROVAL_STATES else None,
-        "approval_overdue": approval_overdue(project, today, calendar),
         "small_group": small_group_usage(project.fund_year, exclude=project) if project.is_small_group else None,
-        "document_form": forms.DocumentForm(project=project),
+        "document_form": forms.DocumentForm(project=project, documents=facts.documents),
         "can_upload": services.may_upload_documents(request.user, project),
-        "convention_note": CONVENTION_NOTE,
         "today": today,
     }
-    if context["invoice"] is not None:
-        context["signatures"] = context["invoice"].signatures.select_related("signer")
     return render(request, "projects/detail.html", context)
 
 
 @login_required
 def project_act(request, pk: int, action: str):
     project = _visible_project(request, pk)
-    spec = ACTIONS_BY_NAME.get(action)
-    if spec is None or not spec.offered_in(project):
+    step = actions.PAGE_STEPS.get(action)
+    if step is None or step not in project.state.steps:
         messages.error(request, f"项目当前状态为“{project.get_status_display()}”，不能办理此事项。")
         return redirect("projects:detail", pk=project.pk)
-    verdict = spec.verdict(project, request.user)
-    form = spec.form(request.POST if request.method == "POST" else None, **spec.form_kwargs(project))
+    facts = project_facts.load([project], kinds=set().union(*(r.reads for r in step.all_rules)), page=True)[0]
+    verdict = machine.verdict(step, project, request.user, facts)
+    form = actions.form_for(step, project, request.POST if request.method == "POST" else None)
     if request.method == "POST" and verdict and form.is_valid():
         try:
-            spec.run(project, request.user, form.cleaned_data)
+            actions.run(step, project, request.user, form.cleaned_data)
         except ValidationError as exc:
             for message in _errors(exc):
                 form.add_error(None, message)
@@ -251,24 +267,23 @@ def project_act(request, pk: int, action: str):
             form.add_error(None, str(exc) or "您没有办理此事项的权限。")
         else:
             project.refresh_from_db()
-            messages.success(request, f"已办理：{spec.label}。项目现在的状态：{project.get_status_display()}。")
+            messages.success(request, f"已办理：{step.label}。项目现在的状态：{project.get_status_display()}。")
             return redirect("projects:detail", pk=project.pk)
-    pending_change = None
-    if spec.name == "decide_change":
-        pending_change = project.change_requests.filter(status=ChangeRequest.Outcome.PENDING).first()
     return render(
         request,
         "projects/act.html",
         {
             "project": project,
-            "spec": spec,
+            "step": step,
             "form": form,
             "verdict": verdict,
-            "pending_change": pending_change,
+            "pending_change": facts.pending_change if "change_requests" in facts.loaded else None,
             "budget_total": project.budget_total,
             "small_group": small_group_usage(project.fund_year, exclude=project) if project.is_small_group else None,
         },
-        status=200 if verdict or request.method == "GET" else 403,
+        # Refused for who one is (the role, the separation of duties): 403. A rule that does not hold
+        # yet is said on the page like any other answer.
+        status=403 if request.method == "POST" and verdict.denied else 200,
     )
 
 
@@ -316,3 +331,51 @@ def document_download(request, pk: int, doc_pk: int):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
     return response
+
+
+# -- the seam with the notice board: what an objection or a withdrawn notice means for the project --
+
+
+@login_required
+@require_POST
+def objection_decide(request, pk: int):
+    """The working committee's decision on an objection, from the notice board's staff page."""
+    objection = get_object_or_404(Objection.objects.select_related("notice__community__committee"), pk=pk)
+    if not can_view(request.user, objection.notice):
+        raise Http404("没有找到该异议。")
+    code = objection.notice.community.code
+    form = ObjectionDecisionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect("publicity:staff_objections", code=code)
+    outcome = form.cleaned_data["outcome"]
+    try:
+        services.objection_decide(
+            objection=objection,
+            by=request.user,
+            upheld=outcome != "dismiss",
+            shelve=outcome == "shelve",
+            decision=form.cleaned_data["decision"],
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, "已作出决定。")
+    return redirect("publicity:staff_objections", code=code)
+
+
+@login_required
+@require_POST
+def notice_repost(request, pk: int):
+    notice = get_object_or_404(Notice.objects.select_related("community__committee", "project"), pk=pk)
+    if not can_view(request.user, notice):
+        raise Http404("没有找到该公示。")
+    try:
+        services.notice_repost(notice=notice, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, "已重新张贴公示，公示期重新计算。")
+    return redirect("publicity:staff_notices", code=notice.community.code)

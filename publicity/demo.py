@@ -9,6 +9,7 @@ import datetime
 
 from django.utils import timezone
 
+from fundadmin.demo import at
 from fundadmin.demo.core import COMMUNITIES
 from fundadmin.models import Community, FundYear, RoleAssignment
 from fundadmin.roles import Role
@@ -31,6 +32,13 @@ OBJECTION_OPEN = "希望公布承办单位是如何选定的，有没有比价�
 def _person(role: Role, community: Community):
     assignment = RoleAssignment.objects.active().covering(community).filter(role=role).select_related("user").first()
     return assignment.user if assignment else None
+
+
+def part() -> None:
+    """The evening of 27 November 2026, after the last replayed project step (09:00 that day): the
+    demo's part (FUNDADMIN_DEMO_PARTS)."""
+    with at(datetime.date(2026, 11, 27), hour=17):
+        load()
 
 
 def load() -> None:
@@ -105,7 +113,7 @@ def _objected_notice() -> None:
     services.objection_answer(
         objection=first, by=secretary, answer="经核对，灯具数量按每层两盏计算，含地下室和楼梯间，与实际一致。"
     )
-    services.objection_decide(
+    services.objection_record_decision(
         objection=first, by=member, upheld=False, decision="经核实，灯具数量与楼道实际相符，异议不成立。"
     )
     services.objection_submit(notice=notice, text=OBJECTION_OPEN)

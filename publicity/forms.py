@@ -6,13 +6,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from fundadmin.forms import VisibleTextMixin
+from fundadmin.forms import Form
 
 from .models import Need
 from .services import OBJECTION_TEXT_MAX, PERSONAL_MAX
 
 
-class HoneypotMixin(VisibleTextMixin, forms.Form):
+class HoneypotMixin(Form):
     """A field people never see (hidden by CSS, labelled for screen readers to skip); a bot that
     fills every field fills it too."""
 
@@ -70,7 +70,7 @@ class PublicNeedForm(HoneypotMixin):
     field_order = ["content", "name", "contact", "website"]
 
 
-class StaffNeedForm(VisibleTextMixin, forms.Form):
+class StaffNeedForm(Form):
     channel = forms.ChoiceField(label="收集渠道", choices=Need.Channel.choices)
     received_on = forms.DateField(label="收集日期", widget=forms.DateInput(attrs={"type": "date"}))
     content = forms.CharField(
@@ -89,7 +89,7 @@ class StaffNeedForm(VisibleTextMixin, forms.Form):
         return day
 
 
-class ReasonForm(VisibleTextMixin, forms.Form):
+class ReasonForm(Form):
     reason = forms.CharField(
         label="理由",
         max_length=1000,
@@ -98,7 +98,7 @@ class ReasonForm(VisibleTextMixin, forms.Form):
     )
 
 
-class CorrectionForm(VisibleTextMixin, forms.Form):
+class CorrectionForm(Form):
     title = forms.CharField(label="标题", max_length=200)
     description = forms.CharField(label="项目内容", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     spending_plan = forms.CharField(label="经费使用方案", required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -126,11 +126,11 @@ class CorrectionForm(VisibleTextMixin, forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if k not in ("title", "note")}
 
 
-class PhotoForm(VisibleTextMixin, forms.Form):
+class PhotoForm(Form):
     photo = forms.FileField(label="公示栏张贴照片", help_text="JPEG、PNG 或 WebP 格式。")
 
 
-class AnswerForm(VisibleTextMixin, forms.Form):
+class AnswerForm(Form):
     answer = forms.CharField(
         label="社区答复",
         max_length=2000,
@@ -139,7 +139,7 @@ class AnswerForm(VisibleTextMixin, forms.Form):
     )
 
 
-class DecisionForm(VisibleTextMixin, forms.Form):
+class DecisionForm(Form):
     OUTCOMES = [
         ("dismiss", "异议不成立，继续办理"),
         ("revise", "异议成立，退回修改后重新公示"),
@@ -154,7 +154,7 @@ class DecisionForm(VisibleTextMixin, forms.Form):
     )
 
 
-class AnnualPublishForm(VisibleTextMixin, forms.Form):
+class AnnualPublishForm(Form):
     reviewed_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
     remarks = forms.CharField(
         label="说明（可不填）", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})

@@ -1,77 +1,15 @@
-"""Reads: what the workflow asks of publicity (has a notice run its full period with nothing
-open?) and what the public site shows."""
+"""Reads: what the public site shows. Whether a notice has cleared a project's step is the
+process's question (``projects.rules``), asked of the notices' rows."""
 
 from __future__ import annotations
 
 import datetime
 
 from django.db.models import Prefetch, Q
-from django.utils import timezone
 
 from fundadmin.models import Community
-from fundadmin.permissions import Verdict
 
 from .models import Need, Notice, Objection
-
-
-def latest_notice(project, kind: str) -> Notice | None:
-    """The notice of the project's current round: published since the project entered the state
-    the notice belongs to. A notice of an earlier round (before a return for revision) has run
-    for a plan that no longer stands and never clears the new one (Art. 10). Read from the
-    project's facts (projects.facts), so a page asking about many projects pays no query each."""
-    from projects.facts import facts
-
-    notices = facts(project, "notices")
-    replaced = {n.supersedes_id for n in notices}  # a corrected notice is not current
-    live = [
-        n
-        for n in notices
-        if n.kind == kind
-        and n.pk not in replaced
-        and n.withdrawn_at is None
-        and n.published_at >= project.status_changed_at
-    ]
-    return max(live, key=lambda n: (n.posted_on, n.pk), default=None)
-
-
-def open_objections(project, kind: str | None = None):
-    qs = Objection.objects.filter(notice__project=project, state__in=Objection.OPEN_STATES)
-    return qs.filter(notice__kind=kind) if kind else qs
-
-
-def notice_clearance(project, kind: str) -> Verdict:
-    """A notice must have run through the end of its last working day with no open objection
-    on any version of the project's notices of that kind."""
-    from projects.facts import facts
-
-    notice = latest_notice(project, kind)
-    if notice is None:
-        return Verdict(False, "尚未张贴公示。")
-    today = timezone.localdate()
-    ends_on, provisional = notice.ends_on, notice.ends_provisional
-    if provisional:
-        # Computed before the year's calendar was published: count again with what is known now,
-        # and never let the period end earlier than first announced.
-        from fundadmin.workdays import WorkingCalendar
-
-        now = WorkingCalendar().add_working_days(notice.posted_on, notice.period_days)
-        ends_on, provisional = max(ends_on, now.date), now.provisional
-    if today <= ends_on:
-        mark = "（暂定）" if provisional else ""
-        return Verdict(False, f"公示期至 {ends_on:%Y-%m-%d}{mark} 止，期满后方可进行下一步。")
-    count = sum(n.open_objection_count for n in facts(project, "notices") if n.kind == kind)
-    if count:
-        return Verdict(False, f"有 {count} 条异议尚未处理完毕，须待党工委作出决定。")
-    return Verdict(True)
-
-
-def plan_notice_clearance(project) -> Verdict:
-    return notice_clearance(project, Notice.Kind.PLAN)
-
-
-def completion_notice_clearance(project) -> Verdict:
-    return notice_clearance(project, Notice.Kind.COMPLETION)
-
 
 # -- the public site --------------------------------------------------------------------------------
 

@@ -6,11 +6,9 @@ workflow's services inside their own transaction."""
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -23,10 +21,10 @@ from audit.services import event_record
 from fundadmin.models import Community, FundYear
 from fundadmin.permissions import require
 from fundadmin.text import optional_text, required_text
+from fundadmin.uploads import PHOTOS, inspect_upload
 from fundadmin.workdays import WorkingCalendar
 
 from .models import Need, Notice, Objection
-from .selectors import latest_notice
 
 
 def _money(value) -> str:
@@ -288,52 +286,11 @@ def plan_notices_take_down(*, project, by, reason: str) -> None:
         _withdraw(posted, by, reason)
 
 
-REPOST_STATUS = {Notice.Kind.PLAN: "publicity", Notice.Kind.COMPLETION: "completion_notice"}
-
-
-def notice_repost(*, notice: Notice, by, calendar: WorkingCalendar | None = None) -> Notice:
-    """Post a withdrawn project notice again, as a fresh notice with a full period, while the
-    project still waits on it (otherwise a withdrawal would leave the project stuck in 公示)."""
-    with transaction.atomic():
-        notice = _locked_notice(notice)
-        require(by, "act_for_community", notice.community)
-        if notice.withdrawn_at is None or notice.project is None:
-            raise ValidationError("只有已撤下的项目公示可以重新张贴。", code="not_withdrawn")
-        expected = REPOST_STATUS.get(notice.kind)
-        if expected and notice.project.status != expected:
-            raise ValidationError("项目已不在该公示阶段，无需重新张贴。", code="wrong_state")
-        if latest_notice(notice.project, notice.kind) is not None:
-            raise ValidationError("该项目已有一份有效的同类公示。", code="duplicate")
-        return notice_publish_for_project(project=notice.project, kind=notice.kind, by=by, calendar=calendar)
-
-
-PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
-
-
 def notice_photo_upload(*, notice: Notice, by, upload) -> Notice:
     """Attach a photo proving the notice hangs on the physical board. The type is judged by the
-    file's content (the workflow's sniffer), never by its name."""
-    from projects.services import size_label, sniff_content_type
-
-    limit = settings.FUNDADMIN_MAX_UPLOAD_BYTES
-    if upload is None or upload.size == 0:
-        raise ValidationError("请选择照片文件。", code="empty")
-    if upload.size > limit:
-        raise ValidationError(
-            f"照片过大：上限为 {size_label(limit)}，此照片为 {size_label(upload.size, above=limit)}。请压缩后再上传。",
-            code="too_large",
-        )
-    head = upload.read(16)
-    upload.seek(0)
-    sniffed = sniff_content_type(head)
-    if sniffed is None or sniffed[0] not in PHOTO_TYPES:
-        raise ValidationError("只接受 JPEG、PNG 或 WebP 格式的照片（按文件内容判断，而不是文件名）。", code="bad_type")
-    content_type, ext = sniffed
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    sha = digest.hexdigest()
+    file's content, never by its name."""
+    inspected = inspect_upload(upload, accept=PHOTOS, what="照片", advice="请压缩后再上传。")
+    content_type, ext, sha = inspected.content_type, inspected.extension, inspected.sha256
     with transaction.atomic():
         notice = _locked_notice(notice)
         require(by, "act_for_community", notice.community)
@@ -414,10 +371,11 @@ def objection_answer(*, objection: Objection, by, answer: str) -> Objection:
     return objection
 
 
-def objection_decide(*, objection: Objection, by, upheld: bool, decision: str, shelve: bool = False) -> Objection:
-    """The working committee decides (Art. 10). Upheld on a plan notice: the plan goes back (to be
-    revised and posted again, or shelved) through the workflow, in this same transaction, and the
-    notice comes down. Dismissed: the process goes on once the period has run."""
+def objection_record_decision(*, objection: Objection, by, upheld: bool, decision: str, remedy: str = "") -> Objection:
+    """Record the working committee's decision on an objection (Art. 10). What it does to the
+    project is the process's to decide (``projects.services.objection_decide``, the one caller):
+    with a ``remedy`` the plan has gone back, so the other open objections to it are settled with
+    it and its notices come down. Runs inside the caller's transaction."""
     decision = required_text(decision, "决定意见", 2000)
     with transaction.atomic():
         objection = _locked_objection(objection)
@@ -430,14 +388,7 @@ def objection_decide(*, objection: Objection, by, upheld: bool, decision: str, s
         now = timezone.now()
         objection.decision, objection.decided_by, objection.decided_at = decision, by, now
         objection.state = Objection.State.UPHELD if upheld else Objection.State.DISMISSED
-        sent_back = False
-        if upheld and notice.kind == Notice.Kind.PLAN and notice.project is not None:
-            from projects.services import project_objection_upheld
-
-            if notice.project.status == "publicity":
-                project_objection_upheld(project=notice.project, by=by, shelve=shelve, reason=decision)
-                objection.remedy = Objection.Remedy.SHELVE if shelve else Objection.Remedy.REVISE
-                sent_back = True
+        objection.remedy = remedy
         objection.save(update_fields=["decision", "decided_by", "decided_at", "state", "remedy"])
         event_record(
             action="objection.uphold" if upheld else "objection.dismiss",
@@ -448,9 +399,9 @@ def objection_decide(*, objection: Objection, by, upheld: bool, decision: str, s
             project_id=notice.project_id,
             changes={"notice": notice.pk, "remedy": objection.remedy},
         )
-        if sent_back:
+        if remedy:
             others = Objection.objects.select_for_update(of=("self",)).filter(
-                notice__project=notice.project, notice__kind=Notice.Kind.PLAN, state__in=Objection.OPEN_STATES
+                notice__project=notice.project, notice__kind=notice.kind, state__in=Objection.OPEN_STATES
             )
             for other in others:
                 other.state, other.decided_by, other.decided_at = Objection.State.MOOT, by, now

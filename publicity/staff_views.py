@@ -146,19 +146,6 @@ def notice_withdraw(request, pk):
 
 @login_required
 @require_POST
-def notice_repost(request, pk):
-    notice = _notice(pk, request.user)
-    return _done(
-        request,
-        lambda: services.notice_repost(notice=notice, by=request.user),
-        "已重新张贴公示，公示期重新计算。",
-        "publicity:staff_notices",
-        code=notice.community.code,
-    )
-
-
-@login_required
-@require_POST
 def notice_photo_upload(request, pk):
     notice = _notice(pk, request.user)
     form = PhotoForm(request.POST, request.FILES)
@@ -219,31 +206,6 @@ def objection_answer(request, pk):
         request,
         lambda: services.objection_answer(objection=objection, by=request.user, answer=form.cleaned_data["answer"]),
         "已答复，待党工委作出决定。",
-        "publicity:staff_objections",
-        code=code,
-    )
-
-
-@login_required
-@require_POST
-def objection_decide(request, pk):
-    objection = _objection(pk, request.user)
-    code = objection.notice.community.code
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("publicity:staff_objections", code=code)
-    outcome = form.cleaned_data["outcome"]
-    return _done(
-        request,
-        lambda: services.objection_decide(
-            objection=objection,
-            by=request.user,
-            upheld=outcome != "dismiss",
-            shelve=outcome == "shelve",
-            decision=form.cleaned_data["decision"],
-        ),
-        "已作出决定。",
         "publicity:staff_objections",
         code=code,
     )

@@ -11,6 +11,8 @@ from decimal import Decimal
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from fundadmin.formats import money_figure
+
 BAR_COLOUR = "#c8161d"
 ROW_HEIGHT = 26
 LABEL_WIDTH = 150
@@ -19,7 +21,7 @@ PLOT_WIDTH = 420
 
 
 def _fmt(value: Decimal) -> str:
-    return f"{value:,.2f}"
+    return money_figure(value)
 
 
 def bar_chart_svg(bars, *, title: str, unit: str = "元") -> SafeString:

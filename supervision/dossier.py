@@ -22,9 +22,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from audit.selectors import action_label, changes_summary
+from audit.sentences import sentence
 from fundadmin.text import INVISIBLE
-from projects.services import sniff_content_type
+from fundadmin.uploads import sniff_content_type
 
 PDF_NAME = "dossier.pdf"
 
@@ -75,7 +75,7 @@ def dossier_context(project) -> dict:
         "entries": list(project.journal_entries.select_related("fund_year").order_by("entry_date", "voucher_no")),
         "documents": list(project.documents.select_related("uploaded_by").order_by("uploaded_at", "pk")),
         "opinions": opinions_for_project(project),
-        "events": [(e, action_label(e.action), changes_summary(e)) for e in events],
+        "events": [(e, sentence(e)) for e in events],
     }
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django import forms
 
-from fundadmin.forms import VisibleTextMixin
+from fundadmin.forms import Form
 
 from .models import Opinion, ReportEvaluation
 
 
-class OpinionForm(VisibleTextMixin, forms.Form):
+class OpinionForm(Form):
     subject = forms.ChoiceField(label="监督对象", choices=Opinion.Subject.choices, initial=Opinion.Subject.PROJECT)
     project = forms.ModelChoiceField(label="项目", queryset=None, required=False, empty_label="（请选择）")
     notice = forms.ModelChoiceField(label="公示", queryset=None, required=False, empty_label="（对公示提出意见时选择）")
@@ -38,11 +38,11 @@ class OpinionForm(VisibleTextMixin, forms.Form):
         return data
 
 
-class AnswerForm(VisibleTextMixin, forms.Form):
+class AnswerForm(Form):
     answer = forms.CharField(label="答复", widget=forms.Textarea, max_length=4000)
 
 
-class ReportForm(VisibleTextMixin, forms.Form):
+class ReportForm(Form):
     narrative = forms.CharField(
         label="工作总结",
         widget=forms.Textarea(attrs={"rows": 10}),
@@ -52,7 +52,7 @@ class ReportForm(VisibleTextMixin, forms.Form):
     reviewed_hash = forms.CharField(widget=forms.HiddenInput)
 
 
-class EvaluationForm(VisibleTextMixin, forms.Form):
+class EvaluationForm(Form):
     score = forms.IntegerField(label="评分（0–100）", required=False, min_value=0, max_value=100)
     grade = forms.ChoiceField(
         label="等次", required=False, choices=[("", "（不评等次）"), *ReportEvaluation.Grade.choices]

@@ -54,6 +54,8 @@ def digest_text(user: User, items: list[InboxItem], today: datetime.date) -> tup
         if item.deadline is not None:
             when = f"（{'已超期，' if item.is_overdue(today) else ''}期限 {item.deadline}）"
         lines.append(f"{n}. {item.action}：{item.title}{when}")
+        if item.sentence:
+            lines.append(f"   {item.sentence}")
         lines.append(f"   {item.community}　{base}{item.url}")
         if item.note:
             lines.append(f"   {item.note}")

@@ -79,7 +79,7 @@ def report_snapshot(fund_year: FundYear) -> dict:
     residents' satisfaction from the acceptance inspections, the small-group share and the
     carry-over (Art. 7(2), 12, 13, 16). Generated, never typed."""
     from ledger.selectors import fund_balances, small_group_share
-    from projects.models import ENDED_STATES, Status
+    from projects.process import ENDED_STATES, Status
     from projects.selectors import with_current_amount
 
     balances = fund_balances(fund_year)

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import timeline, views
 
 app_name = "supervision"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("c/<slug:community>/trail/", timeline.timeline, name="timeline"),
+    path("c/<slug:community>/trail/verify/", timeline.verify, name="verify"),
     path("c/<slug:community>/opinions/", views.opinion_list, name="opinion_list"),
     path("c/<slug:community>/opinions/new/", views.opinion_new, name="opinion_new"),
     path("opinions/<int:pk>/", views.opinion_detail, name="opinion_detail"),

@@ -1,5 +1,5 @@
-"""Demo data, in layers: the core (organisations, users, fund years) and then each capability's
-own examples, in the order they build on each other.
+"""Demo data, in layers: the core (organisations, users, fund years) and then each app's own
+examples, in the order they build on each other (``parts``).
 
 The layers that describe the past run under a moved clock (``at``), in date order, so that the
 trail they leave reads forward in time like a real one and every deadline is computed from the
@@ -23,23 +23,10 @@ def at(day: datetime.date, *, second: int = 0, hour: int = 9):
         yield
 
 
-def extensions():
-    from ledger import demo as ledger_demo
-    from projects import demo as projects_demo
-    from publicity import demo as publicity_demo
-    from supervision import demo as supervision_demo
+def parts() -> list:
+    """Each app's demo, in the order they build on each other (``FUNDADMIN_DEMO_PARTS``: the core
+    knows no app). Each part moves the clock to the days its story happened."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
 
-    # The books first: 2025 and 2026 appropriations, 2025 closed into 2026 (the demo projects are
-    # all of 2026, so nothing of 2025 is left unpaid). Then the projects' histories, then the
-    # notices, objections and needs that refer to them, then the supervisors' opinions and the
-    # annual reports.
-    def books():
-        with at(datetime.date(2026, 8, 31)):
-            ledger_demo.load()
-
-    def notices_and_needs():
-        # The evening of 27 November 2026: after the last replayed project step (09:00 that day).
-        with at(datetime.date(2026, 11, 27), hour=17):
-            publicity_demo.load()
-
-    return [books, projects_demo.load, notices_and_needs, supervision_demo.load]
+    return [import_string(path) for path in settings.FUNDADMIN_DEMO_PARTS]

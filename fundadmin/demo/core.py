@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 from dataclasses import dataclass
 from decimal import Decimal
+
+from django.contrib.auth.hashers import make_password
 
 from fundadmin import services
 from fundadmin.models import Community, RoleAssignment, User, WorkingCommittee
@@ -58,10 +61,17 @@ def _name(i: int) -> str:
     return SURNAMES[i % len(SURNAMES)] + GIVEN[(i * 7) % len(GIVEN)]
 
 
+@functools.cache
+def _demo_password_hash(password: str) -> str:
+    # Hashing is deliberately slow (~0.4 s); the demo's 40-odd users share one password, so they
+    # share one hash rather than spend 15 s of `make demo` hashing the same word again.
+    return make_password(password)
+
+
 def _user(username: str, full_name: str, **extra) -> User:
     user, created = User.objects.get_or_create(username=username, defaults={"full_name": full_name, **extra})
     if created:
-        user.set_password(demo_password())
+        user.password = _demo_password_hash(demo_password())
         user.save(update_fields=["password"])
     return user
 

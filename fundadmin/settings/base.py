@@ -34,13 +34,28 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "guardian",
     "axes",
-    "django_fsm",  # for manage.py graph_transitions
     "fundadmin",
     "audit",
     "projects",
     "ledger",
     "publicity",
     "supervision",
+    # After projects, whose graph_transitions (labelled from the process table) replaces django-fsm's.
+    "django_fsm",
+]
+
+# What the core composes from the apps, which it does not import (docs/architecture.md): the
+# sources of the inbox and the parts of the demo, each in process order.
+FUNDADMIN_INBOX_SOURCES = [
+    "projects.inbox.inbox_items",
+    "publicity.inbox.inbox_items",
+    "supervision.inbox.inbox_items",
+]
+FUNDADMIN_DEMO_PARTS = [
+    "ledger.demo.part",  # the books first: 2025 and 2026 appropriations, 2025 closed into 2026
+    "projects.demo.load",  # the projects' histories, replayed day by day
+    "publicity.demo.part",  # the notices, objections and needs that refer to them
+    "supervision.demo.load",  # the supervisors' opinions and the annual reports
 ]
 
 MIDDLEWARE = [
@@ -74,6 +89,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Money and date filters (|money, |date_table, |date_prose, …) in every template.
+            "builtins": ["fundadmin.templatetags.fundadmin_format"],
         },
     },
 ]

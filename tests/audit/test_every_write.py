@@ -87,7 +87,7 @@ def test_project_transitions_meetings_notices_documents(people, fund_year, clock
         votes_abstain=1,
         minutes="同意",
     )
-    assert new_actions(meeting) == ["project.start_publicity", "notice.publish"]
+    assert new_actions(meeting) == ["project.record_meeting", "notice.publish"]
     upload = lambda: workflow.document_upload(project=project, by=sec, kind=Document.Kind.NOTICE_PHOTO, upload=pdf())  # noqa: E731
     assert new_actions(upload) == ["document.upload"]
     notice = Notice.objects.get(project=project)
@@ -96,7 +96,7 @@ def test_project_transitions_meetings_notices_documents(people, fund_year, clock
     assert new_actions(submit) == ["objection.submit"]
     answer = lambda: publicity.objection_answer(objection=objection[0], by=sec, answer="已说明")  # noqa: E731
     assert new_actions(answer) == ["objection.answer"]
-    decide = lambda: publicity.objection_decide(  # noqa: E731
+    decide = lambda: workflow.objection_decide(  # noqa: E731
         objection=objection[0], by=people[Role.COMMITTEE_SECRETARY], upheld=False, decision="不成立"
     )
     assert new_actions(decide) == ["objection.dismiss"]

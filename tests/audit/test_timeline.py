@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import AuditEvent, VerificationRun
-from audit.selectors import TimelineFilter, action_label, timeline
+from audit.selectors import TimelineFilter, timeline
+from audit.sentences import sentence
 from fundadmin.roles import Role
 from projects.models import Status
 from tests.factories import user_with_role
@@ -23,14 +24,14 @@ def closed(people, fund_year, clock):
 
 
 def test_project_timeline_tells_the_whole_story_in_order(closed):
-    events = list(timeline(closed.community, TimelineFilter(project_id=closed.pk)))
+    events = list(timeline(closed.community, TimelineFilter(project_id=closed.pk, oldest_first=True)))
     actions = [e.action for e in events]
     assert [e.seq for e in events] == sorted(e.seq for e in events)
     for expected in (
         "project.create",
-        "project.start_publicity",  # the joint meeting's result
+        "project.record_meeting",  # the joint meeting's result
         "notice.publish",
-        "project.approve_by_committee",
+        "project.approve_for_committee",
         "document.upload",
         "project.sign_as_community_secretary",
         "project.sign_as_construction_director",
@@ -40,7 +41,15 @@ def test_project_timeline_tells_the_whole_story_in_order(closed):
     ):
         assert expected in actions, expected
     assert all(e.actor_name for e in events)
-    assert action_label("project.sign_as_committee_secretary") == "党工委书记签字"
+    signed = next(e for e in events if e.action == "project.sign_as_committee_secretary")
+    assert "党工委书记签字" in sentence(signed) and signed.actor_name in sentence(signed)
+
+
+def test_the_timeline_is_newest_first_unless_asked(closed):
+    newest = list(timeline(closed.community))
+    assert [e.seq for e in newest] == sorted((e.seq for e in newest), reverse=True)
+    oldest = list(timeline(closed.community, TimelineFilter(oldest_first=True)))
+    assert [e.seq for e in oldest] == sorted(e.seq for e in newest)
 
 
 def test_filters(closed, people):
@@ -60,7 +69,7 @@ def test_filters(closed, people):
 
 def test_page_shows_and_filters(client, closed, people):
     client.force_login(people[Role.SUPERVISOR])
-    url = reverse("audit:timeline", args=[closed.community.code])
+    url = reverse("supervision:timeline", args=[closed.community.code])
     page = client.get(url, {"project": closed.pk, "kind": "project."}).content.decode()
     assert "党工委书记签字" in page and "登记财政拨款" not in page
     bad = client.get(url, {"date_from": "2026-12-01", "date_to": "2026-01-01"})
@@ -70,8 +79,8 @@ def test_page_shows_and_filters(client, closed, people):
 def test_other_communities_are_not_shown(client, closed, other_community):
     outsider = user_with_role(Role.SUPERVISOR, other_community)
     client.force_login(outsider)
-    assert client.get(reverse("audit:timeline", args=[closed.community.code])).status_code == 403
-    assert client.post(reverse("audit:verify", args=[closed.community.code])).status_code == 403
+    assert client.get(reverse("supervision:timeline", args=[closed.community.code])).status_code == 403
+    assert client.post(reverse("supervision:verify", args=[closed.community.code])).status_code == 403
     other_events = timeline(other_community)
     assert not other_events.filter(project_id=closed.pk).exists()
 
@@ -79,7 +88,7 @@ def test_other_communities_are_not_shown(client, closed, other_community):
 @pytest.mark.parametrize("role", [Role.COMMUNITY_SECRETARY, Role.FINANCE])
 def test_staff_without_the_right_see_a_reason(client, closed, people, role):
     client.force_login(people[role])
-    response = client.get(reverse("audit:timeline", args=[closed.community.code]))
+    response = client.get(reverse("supervision:timeline", args=[closed.community.code]))
     if role == Role.FINANCE:
         assert response.status_code == 200  # the working committee may read its communities' trail
     else:
@@ -87,7 +96,7 @@ def test_staff_without_the_right_see_a_reason(client, closed, people, role):
 
 
 def test_query_count_does_not_grow_with_events(client, people, fund_year, clock):
-    url = reverse("audit:timeline", args=[fund_year.community.code])
+    url = reverse("supervision:timeline", args=[fund_year.community.code])
     walk(new_project(people, fund_year), people, Status.SUBMITTED, clock)
 
     def count():
@@ -105,7 +114,7 @@ def test_query_count_does_not_grow_with_events(client, people, fund_year, clock)
 
 
 def test_verify_button(client, closed, people):
-    url = reverse("audit:verify", args=[closed.community.code])
+    url = reverse("supervision:verify", args=[closed.community.code])
     client.force_login(people[Role.SUPERVISOR])
     assert client.get(url).status_code == 405
     through = AuditEvent.objects.order_by("-seq").first().seq

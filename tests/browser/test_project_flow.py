@@ -110,7 +110,7 @@ def take_to_closed(page, project, clock, tmp_path, invoice: bool):
     act(
         page,
         project,
-        "党工委批准（班子会议）",
+        "党工委班子会议批准",
         fill={"#id_meeting_date": today(), "#id_meeting_attendees": "班子成员5人"},
     )
     as_user(page, Role.CONSTRUCTION_DIRECTOR)
@@ -157,7 +157,7 @@ def take_to_closed(page, project, clock, tmp_path, invoice: bool):
         act(
             page,
             project,
-            "与承办方结算",
+            "与承办方结算付款",
             fill={
                 "#id_amount": "4800.00",
                 "#id_paid_on": today(),

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from fundadmin.roles import ROLE_SCOPE, Role, ScopeLevel
-from projects.actions import ACTIONS
+from projects import process
 from tests.factories import CommunityFactory, user_with_role
 
 # The public site (SPEC.md: residents read notices and raise objections with no login).
@@ -80,7 +80,7 @@ def url_kwargs(name: str, keys: list[str], world, extra: dict) -> dict:
         "ledger:entry_reverse": world.entry.pk,
         "publicity:objection_submit": world.notice.pk,
         "publicity:objection_answer": world.objection.pk,
-        "publicity:objection_decide": world.objection.pk,
+        "projects:objection_decide": world.objection.pk,
         "publicity:need_not_adopted": world.need.pk,
         "publicity:project_public": project.pk,
         "publicity:application_form_pdf": project.pk,
@@ -103,7 +103,7 @@ def url_kwargs(name: str, keys: list[str], world, extra: dict) -> dict:
         elif key == "doc_pk":
             value = world.document.pk
         elif key == "action":
-            value = ACTIONS[0].name
+            value = process.STEPS[0].verb
         elif key == "code":
             value = a.community.committee.code if "committee/" in resolve_hint(name) else a.community.code
         elif key == "community":

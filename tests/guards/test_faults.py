@@ -1,7 +1,7 @@
 """Faults: every service a project passes through is run again and again with a failure
 injected at each of its writes in turn — the trail (audit event_record), the ledger
-(payment_post) and the notice board (notice_publish_for_project), each as projects.services
-imports it, failing right after the call did its work. Every failed attempt must leave the
+(payment_post) and the notice board (notice_publish_for_project), wherever the modules of
+projects.services call them, failing right after the call did its work. Every failed attempt must leave the
 database exactly as it was: transition, ledger, trail and notices together or not at all."""
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ import pytest
 from django.apps import apps
 from django.db import models
 
+from audit.services import event_record
+from ledger.services import payment_post
 from projects import services
 from projects.models import ContractorKind, Project, Status
-from tests.projects.helpers import Clock, new_project, walk
+from publicity.services import notice_publish_for_project as notice_publish
+from tests.projects.helpers import Clock, new_project, patch_in_services, walk
 
 TARGETS = ("event_record", "payment_post", "notice_publish_for_project")
 APPS = ("fundadmin", "projects", "ledger", "publicity", "audit")
@@ -85,8 +88,13 @@ def faulty(monkeypatch):
     """Patch the targets, and make each service retry itself with the fault armed at its 1st,
     2nd, … write until it gets through, checking the database after every failed attempt."""
     fault = Fault()
+    originals = {
+        "event_record": event_record,
+        "payment_post": payment_post,
+        "notice_publish_for_project": notice_publish,
+    }
     for name in TARGETS:
-        monkeypatch.setattr(services, name, fault.wrap(getattr(services, name)))
+        patch_in_services(monkeypatch, name, fault.wrap(originals[name]))
     tried: dict[str, int] = {}
 
     def guarded(name, original):

@@ -35,7 +35,7 @@ from ledger import forms as ledger_forms
 from ledger.models import JournalEntry, Kind
 from ledger.services import appropriation_record
 from projects import services as project_services
-from projects.actions import ACTIONS_BY_NAME
+from projects.actions import PAGE_STEPS, form_for
 from projects.models import (
     ChangeRequest,
     Document,
@@ -167,8 +167,7 @@ def status_of(project: Project) -> Callable[[], str]:
 
 
 def act(project: Project, user, action: str, data: dict, *models):
-    spec = ACTIONS_BY_NAME[action]
-    form = spec.form(data, **spec.form_kwargs(project))
+    form = form_for(PAGE_STEPS[action], project, data)
     return submit(login(user), f"/projects/{project.pk}/act/{action}/", data, form, *models, state=status_of(project))
 
 
@@ -270,7 +269,7 @@ def test_committee_approval(at, people, clock, data):
     project = at(Status.SUBMITTED, days=10)
     with rolled_back():
         data["meeting_date"] = day(data["meeting_date"], clock.day)
-        cleaned = act(project, people[Role.COMMITTEE_SECRETARY], "approve_committee", data, Review)
+        cleaned = act(project, people[Role.COMMITTEE_SECRETARY], "approve_for_committee", data, Review)
         if cleaned:
             review = Review.objects.get(project=project, kind=Review.Kind.COMMITTEE)
             assert review.meeting_date == cleaned["meeting_date"]
@@ -731,7 +730,7 @@ def test_objection_decision(objections, people, data):
     with rolled_back():
         cleaned = submit(
             login(people[Role.COMMITTEE_MEMBER]),
-            f"/publicity/objection/{objection.pk}/decide/",
+            f"/projects/objections/{objection.pk}/decide/",
             data,
             DecisionForm(data),
             state=lambda: Objection.objects.values_list("state", flat=True).get(pk=objection.pk),
@@ -1198,7 +1197,7 @@ def test_filters_never_500(fund_year_with_money, people, query):
     for role, url in (
         (Role.COMMITTEE_SECRETARY, "/projects/"),
         (Role.FINANCE, f"/ledger/{community.code}/2026/"),
-        (Role.SUPERVISOR, f"/audit/c/{community.code}/"),
+        (Role.SUPERVISOR, f"/supervision/c/{community.code}/trail/"),
     ):
         response = login(people[role]).get(url, query)
         assert response.status_code == 200, (url, response.status_code)

@@ -19,8 +19,8 @@ def test_a_nul_in_a_staff_filter_is_not_a_500(fund_year_with_money, people, name
     for role, url in (
         (Role.COMMITTEE_SECRETARY, "/projects/"),
         (Role.FINANCE, f"/ledger/{community.code}/2026/"),
-        (Role.SUPERVISOR, f"/audit/c/{community.code}/"),
-        (Role.SUPERVISOR, "/audit/"),
+        (Role.SUPERVISOR, f"/supervision/c/{community.code}/trail/"),
+        (Role.SUPERVISOR, "/supervision/"),
     ):
         response = login(people[role]).get(url, {name: NUL})
         assert response.status_code in (200, 404), (url, name, response.status_code)

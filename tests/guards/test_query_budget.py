@@ -25,13 +25,17 @@ BUDGET = {
     "notice": 3,
     "public project": 7,
     "project list": 9,
-    "project page": 17,  # fourteen sections: lines, meetings, notices, documents, trail, …
+    # Fourteen sections (lines, meetings, notices, documents, trail, …), the role holders the
+    # next-step sentence names, and the working calendar it counts the waiting days on.
+    "project page": 20,
     "account book": 12,
     "committee ledger": 9,
     "supervisor timeline": 9,
     "committee dashboard": 20,  # eleven panels, each one or two queries
 }
-INBOX_BUDGET = 12  # three sources: projects (with their facts), publicity, supervision
+# Three sources: projects (with their facts, the separation-of-duties rules' reviews and
+# signatures among them, and the role holders each row's sentence names), publicity, supervision.
+INBOX_BUDGET = 14
 
 
 def pages(world) -> list[tuple[str, Role | None, str]]:
@@ -50,7 +54,7 @@ def pages(world) -> list[tuple[str, Role | None, str]]:
         ("committee ledger", Role.FINANCE, f"/ledger/committee/{committee}/{year}/"),
     ]
     out += [
-        ("supervisor timeline", Role.SUPERVISOR, reverse("audit:timeline", args=[code])),
+        ("supervisor timeline", Role.SUPERVISOR, reverse("supervision:timeline", args=[code])),
         ("committee dashboard", Role.COMMITTEE_SECRETARY, reverse("supervision:dashboard", args=[committee])),
     ]
     out += [(f"inbox of {role.value}", role, "/inbox/") for role in a.people]

@@ -30,7 +30,7 @@ def books(community):
 def test_close_fund_year_command_closes_and_is_idempotent(books, capsys):
     other = FundYearFactory(community=CommunityFactory(), year=2025)
     call_command("close_fund_year", "2025", "--community", books.community.code)
-    assert "结余 87654.33 元转入2026年度" in capsys.readouterr().out
+    assert "结余 87,654.33 元转入2026年度" in capsys.readouterr().out
     other.refresh_from_db()
     assert not other.is_closed
     call_command("close_fund_year", "2025")

@@ -44,7 +44,7 @@ def test_book_is_readable_by_own_community_and_committee(client, community, fy20
     project, _ = paid_project(fy2026, D("1500.00"))
     client.force_login(user_with_role(role, community))
     page = client.get(book_url).content.decode()
-    assert "明细账" in page and "2026-0001" in page and "60000.00" in page and "58500.00" in page
+    assert "明细账" in page and "2026-0001" in page and "60,000.00" in page and "58,500.00" in page
     assert project.number in page
     assert ("登记财政拨款" in page) == (role == Role.FINANCE)
 
@@ -102,6 +102,10 @@ def test_xlsx_export_contains_the_rows(client, community, fy2026, finance):
     payment = next(r for r in rows if r[1] == "2026-0002")
     assert Decimal(str(payment[4])) == D("2345.67") and project.number in payment[8]
     assert Decimal(str(rows[-1][7])) == D("97654.33")
+    # Money cells are numbers shown with thousands separators, dates are dates (issue 13, point 6).
+    cells = next(r for r in ws.iter_rows() if r[1].value == "2026-0002")
+    assert cells[4].number_format == "#,##0.00" and cells[7].number_format == "#,##0.00"
+    assert isinstance(cells[4].value, int | float | Decimal) and cells[0].number_format == "yyyy-mm-dd"
 
 
 def test_pdf_export_is_a4_with_chinese_title(client, community, fy2026, finance):
@@ -114,6 +118,7 @@ def test_pdf_export_is_a4_with_chinese_title(client, community, fy2026, finance)
     page = PdfReader(io.BytesIO(response.content)).pages[0]
     text = page.extract_text()
     assert "党组织服务群众专项经费明细账" in text and community.name in text
+    assert "100,000.00" in text  # one money format on paper too
     assert round(float(page.mediabox.width)) == 595 and round(float(page.mediabox.height)) == 842
 
 
@@ -123,7 +128,7 @@ def test_committee_view(client, community, fy2026, finance):
     client.force_login(finance)
     page = client.get(reverse("ledger:committee", kwargs={"committee": community.committee.code, "year": 2026}))
     text = page.content.decode()
-    assert page.status_code == 200 and community.name in text and "500.00" in text and "20000.00" in text
+    assert page.status_code == 200 and community.name in text and "500.00" in text and "20,000.00" in text
 
 
 def test_committee_view_refused_to_community_roles_and_other_committee(client, community, other_community):
@@ -161,7 +166,7 @@ def test_finance_records_an_appropriation(client, community, fy2026, finance, bo
     [
         ({"amount": "0", "entry_date": "2026-03-02"}, "金额须大于零"),
         ({"amount": "-5", "entry_date": "2026-03-02"}, "金额须大于零"),
-        ({"amount": "1.234", "entry_date": "2026-03-02"}, "最多保留两位小数"),
+        ({"amount": "1.234", "entry_date": "2026-03-02"}, "金额最多两位小数（精确到分）"),
         ({"amount": "abc", "entry_date": "2026-03-02"}, "金额须为数字"),
         ({"amount": "", "entry_date": "2026-03-02"}, "请填写金额"),
         ({"amount": "10", "entry_date": "2025-12-31"}, "日期须在2026年"),
@@ -255,7 +260,7 @@ def test_close_year_button_is_post_only_and_closes(client, community, finance):
     assert client.get(url("fund_year_close", fy2025)).status_code == 405
     response = client.post(url("fund_year_close", fy2025), follow=True)
     assert response.redirect_chain[-1][0] == url("book", FundYearFactory._meta.model.objects.get(year=2026))
-    assert "结余 100000.00 元转入2026年度" in response.content.decode()
+    assert "结余 100,000.00 元转入2026年度" in response.content.decode()
     fy2025.refresh_from_db()
     assert fy2025.is_closed
 

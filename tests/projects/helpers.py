@@ -97,3 +97,21 @@ def _today():
 
 def fresh(project):
     return Project.objects.get(pk=project.pk)
+
+
+def patch_in_services(monkeypatch, name, value) -> int:
+    """Replace ``name`` wherever the workflow's services (the modules of projects.services) call it
+    — the trail, the ledger, the notice board — and say in how many modules."""
+    import importlib
+    import pkgutil
+
+    import projects.services as package
+
+    patched = 0
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        if hasattr(module, name):
+            monkeypatch.setattr(module, name, value)
+            patched += 1
+    assert patched, f"no service calls {name}"
+    return patched

@@ -15,7 +15,7 @@ from projects.models import ChangeRequest, Document, PlanVersion, Project, Revie
 from projects.selectors import approval_deadline, approval_overdue
 from tests.factories import FundYearFactory, grant, user_with_role
 
-from .helpers import Clock, lines, new_project, pdf, plan_fields, walk
+from .helpers import Clock, lines, new_project, patch_in_services, pdf, plan_fields, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -182,7 +182,7 @@ def test_art10_no_exit_from_publicity_before_three_working_days(people, fund_yea
     sec = people[Role.COMMUNITY_SECRETARY]
     for day in (dt.date(2026, 10, 8), dt.date(2026, 10, 10)):
         clock.to(day)
-        with pytest.raises(ValidationError, match="2026-10-10"):
+        with pytest.raises(ValidationError, match="2026年10月10日"):
             services.project_submit_for_approval(project=project, by=sec)
     clock.to(dt.date(2026, 10, 11))
     services.project_submit_for_approval(project=project, by=sec)
@@ -424,7 +424,7 @@ def test_failure_mid_transition_leaves_nothing_half_done(people, fund_year, time
     def boom(**kwargs):
         raise RuntimeError("notice board on fire")
 
-    monkeypatch.setattr(services, "notice_publish_for_project", boom)
+    patch_in_services(monkeypatch, "notice_publish_for_project", boom)
     with pytest.raises(RuntimeError):
         services.meeting_record(
             project=project,
@@ -644,5 +644,5 @@ def test_art10_a_provisional_notice_end_is_counted_again_once_the_calendar_is_kn
     assert notice.ends_provisional and notice.ends_on == dt.date(2027, 1, 4)
     calendar_import_csv(text="date,kind,name\n2027-01-01,holiday,元旦\n", by=None, source="国办通知")
     clock.to(dt.date(2027, 1, 5))  # the stored end has passed, but Jan 1 was a holiday: ends Jan 5
-    with pytest.raises(ValidationError, match="2027-01-05"):
+    with pytest.raises(ValidationError, match="2027年1月5日"):
         services.project_submit_for_approval(project=project2, by=people[Role.COMMUNITY_SECRETARY])

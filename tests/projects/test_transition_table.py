@@ -1,8 +1,9 @@
-"""Every transition × every role × own/other scope → allowed or refused (Art. 9–13, "Who is involved")."""
+"""Every step × every role × own/other scope → allowed or refused (Art. 9–13, "Who is involved")."""
 
 import pytest
 
 from fundadmin.roles import Role
+from projects import machine, process
 from projects.models import Project
 from tests.factories import CommunityFactory, FundYearFactory, UserFactory, user_with_role
 
@@ -19,29 +20,28 @@ CS, CM, KS, KM, FI, CD, SV = (
 )
 
 # Who may take each step. Written out by hand from SPEC.md so that a change to roles.py or to a
-# transition's permission that breaks the process makes this test fail.
+# step's permission in the table that breaks the process makes this test fail.
 ALLOWED = {
     "request_consent": {CS},
     "withdraw": {CS},
     "consent": {KS, KM},
     "return_for_revision": {KS, KM},
-    "shelve": {CS},
-    "start_publicity": {CS},
+    "record_meeting": {CS},  # the joint meeting's vote posts the plan or shelves it
     "submit_for_approval": {CS},
-    "objection_upheld_revise": {KS, KM},
-    "objection_upheld_shelve": {KS, KM},
-    "approve_by_committee": {KS},
-    "approve_by_committee_last": {KS},
+    "uphold_objection": {KS, KM},  # revise or shelve
+    "approve_for_committee": {KS},  # first or second of the two approvals
     "return_by_committee": {KS},
     "reject_by_committee": {KS},
-    "approve_by_construction": {CD},
-    "approve_by_construction_last": {CD},
+    "approve_for_construction": {CD},
     "return_by_construction": {CD},
     "reject_by_construction": {CD},
+    "assign_followup": {KS, KM},
     "start_execution": {CS},
+    "request_change": {CS},
+    "decide_change": {KS, KM},
+    "record_progress": {KS, KM, FI, CD},  # the committee's staff; the step's rule then asks for the follow-up person
     "request_inspection": {CS},
-    "accept": {KS, KM},
-    "require_rectification": {KS, KM},
+    "inspect": {KS, KM},  # accepted, or sent back for rectification
     "submit_invoice": {CS},
     "sign_as_community_secretary": {CS},
     "sign_as_construction_director": {CD},
@@ -52,11 +52,22 @@ ALLOWED = {
     "close": {CS},
 }
 ROLES = [CS, CM, KS, KM, FI, CD, SV]
+STEPS = sorted(step.verb for step in process.STEPS)
 TRANSITIONS = sorted({t.name for t in Project(status="draft").get_all_status_transitions()})
 
 
-def test_the_table_covers_every_transition():
-    assert set(ALLOWED) == set(TRANSITIONS)
+def test_the_table_covers_every_step():
+    assert set(ALLOWED) == set(STEPS)
+
+
+def test_every_transition_is_a_step_of_the_table():
+    """django-fsm's transitions are derived from the table: one method per step that changes the
+    state, one transition per state it leaves."""
+    assert set(TRANSITIONS) == {step.verb for step in process.STEPS if process.edges(step)}
+    for t in Project(status="draft").get_all_status_transitions():
+        step = process.STEP[t.name]
+        assert (t.source, step) in [(source, go.step) for source, go in process.edges(step)]
+        assert t.custom["label"] == step.label
 
 
 @pytest.fixture
@@ -72,14 +83,15 @@ def world():
     return own, FundYearFactory(community=own), UserFactory(), users
 
 
-@pytest.mark.parametrize("name", TRANSITIONS)
-def test_who_may_take_each_transition(world, name):
+@pytest.mark.parametrize("name", STEPS)
+def test_who_may_take_each_step(world, name):
     own, fund_year, proposer, users = world
-    t = next(t for t in Project(status="draft").get_all_status_transitions() if t.name == name)
-    project = Project(community=own, fund_year=fund_year, proposer=proposer, number="T-1", title="t", status=t.source)
+    step = process.STEP[name]
+    source = next(state.status for state in process.STATES if step in state.steps)
+    project = Project(community=own, fund_year=fund_year, proposer=proposer, number="T-1", title="t", status=source)
     wrong = []
     for (role, scope), user in users.items():
-        verdict = t.permission(project, user)
+        verdict = machine.permission(step)(project, user)
         community_role = role in (CS, CM, SV)
         # Committee roles act for every community of their committee; community roles for their own only.
         in_scope = scope == "own" or (scope == "sibling" and not community_role)

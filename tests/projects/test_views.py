@@ -66,12 +66,15 @@ def test_supervisor_cannot_propose(client, people):
 
 def test_project_page_shows_actions_and_reasons(client, people, fund_year):
     project = new_project(people, fund_year)
+    act = reverse("projects:act", args=[project.pk, "request_consent"])
     client.force_login(people[Role.COMMUNITY_SECRETARY])
     page = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
-    assert "报请党工委初步同意" in page and "提议" in page
+    assert "报请党工委初步同意" in page and "提议" in page and act in page
+    # Not the member's step: no control, but the sentence says whom the project waits for (UX.md).
     client.force_login(people[Role.COMMUNITY_MEMBER])
     page = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
-    assert "暂不能办理" in page and "社区党委书记" in page
+    secretary = people[Role.COMMUNITY_SECRETARY].display_name
+    assert f"（{secretary}）报请党工委初步同意" in page and act not in page
 
 
 def test_other_community_gets_404(client, people, fund_year):
@@ -123,7 +126,7 @@ def test_inbox_lists_what_waits_with_deadline(client, people, fund_year, time_ma
     walk(project, people, Status.SUBMITTED, clock)
     client.force_login(people[Role.COMMITTEE_SECRETARY])
     page = client.get(reverse("inbox")).content.decode()
-    assert "党工委批准（班子会议）" in page and project.title in page and "期限" in page
+    assert "党工委班子会议批准" in page and project.title in page and "期限" in page
     clock.after(10)
     page = client.get(reverse("inbox")).content.decode()
     assert "已超期" in page
@@ -264,6 +267,6 @@ def test_the_page_says_before_the_form_that_the_money_is_not_there(client, peopl
     client.force_login(people[Role.COMMITTEE_SECRETARY])
     detail = client.get(reverse("projects:detail", args=[second.pk])).content.decode()
     assert "本年度可用经费为 30,000.00 元" in detail
-    act = client.get(reverse("projects:act", args=[second.pk, "approve_committee"])).content.decode()
+    act = client.get(reverse("projects:act", args=[second.pk, "approve_for_committee"])).content.decode()
     assert "本年度可用经费为 30,000.00 元" in act
     assert second.title in client.get(reverse("inbox")).content.decode()

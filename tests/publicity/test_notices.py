@@ -7,15 +7,23 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from fundadmin.roles import Role
+from projects import facts as project_facts
+from projects import rules
+from projects import services as workflow
 from projects.models import Project, Status
 from projects.services import project_submit_for_approval
 from publicity import services
 from publicity.models import Notice
-from publicity.selectors import plan_notice_clearance, version_chain
+from publicity.selectors import version_chain
 
 pytestmark = pytest.mark.django_db
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def plan_notice_cleared(project) -> bool:
+    """Whether the plan notice has cleared the step to the working committee (projects.rules)."""
+    return rules.plan_notice_cleared.reason(project, project_facts.load([project])[0]) is None
 
 
 def test_project_changes_the_notice_does_not(plan_notice, in_publicity):
@@ -49,7 +57,7 @@ def test_correction_is_a_new_version_that_says_what_changed(plan_notice, secreta
     assert (new.posted_on, new.ends_on) == (dt.date(2026, 10, 8), dt.date(2026, 10, 12))
     assert version_chain(old) == version_chain(new) == [old, new]
     clock.to(dt.date(2026, 10, 11))
-    assert not plan_notice_clearance(in_publicity)
+    assert not plan_notice_cleared(in_publicity)
     clock.to(dt.date(2026, 10, 13))
     project_submit_for_approval(project=in_publicity, by=secretary)
 
@@ -91,8 +99,8 @@ def test_withdraw_needs_a_reason_and_the_right_role(plan_notice, people, in_publ
     assert plan_notice.status == "withdrawn" and plan_notice.withdrawn_reason == "张贴错误"
     # A withdrawn notice does not count; posting it again starts a full period.
     clock.to(dt.date(2026, 10, 12))
-    assert not plan_notice_clearance(in_publicity)
-    again = services.notice_repost(notice=plan_notice, by=people[Role.COMMUNITY_SECRETARY])
+    assert not plan_notice_cleared(in_publicity)
+    again = workflow.notice_repost(notice=plan_notice, by=people[Role.COMMUNITY_SECRETARY])
     assert again.posted_on == dt.date(2026, 10, 12) and again.ends_on == dt.date(2026, 10, 15)
     assert Project.objects.get(pk=in_publicity.pk).status == Status.PUBLICITY
 

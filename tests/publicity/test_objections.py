@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from audit.models import AuditEvent
 from audit.services import chain_verify
+from projects import services as workflow
 from projects.models import Status
 from projects.services import project_submit_for_approval
 from publicity import services
@@ -28,7 +29,7 @@ def test_no_early_exit_from_publicity(in_publicity, secretary, clock):
         clock.to(day)
         with pytest.raises(ValidationError) as err:
             _submit(in_publicity, secretary)
-        assert "2026-10-10" in err.value.messages[0]
+        assert "2026年10月10日" in err.value.messages[0]
         assert fresh(in_publicity).status == Status.PUBLICITY
         day += dt.timedelta(days=1)
     clock.to(dt.date(2026, 10, 11))
@@ -47,7 +48,7 @@ def test_open_objection_holds_the_project_until_dismissed(
     services.objection_answer(objection=objection, by=secretary, answer="价格经三家比价确定")
     with pytest.raises(ValidationError, match="异议"):
         _submit(in_publicity, secretary)  # answered is still open: the committee has not decided
-    services.objection_decide(
+    workflow.objection_decide(
         objection=objection, by=committee_member, upheld=False, decision="比价材料齐全，异议不成立"
     )
     assert Objection.objects.get(pk=objection.pk).state == Objection.State.DISMISSED
@@ -63,7 +64,7 @@ def test_upheld_objection_sends_the_plan_back(in_publicity, plan_notice, secreta
     upheld = services.objection_submit(notice=plan_notice, text="选址不合理")
     other = services.objection_submit(notice=plan_notice, text="另一个问题")
     services.objection_answer(objection=upheld, by=secretary, answer="已研究")
-    services.objection_decide(
+    workflow.objection_decide(
         objection=upheld, by=committee_member, upheld=True, shelve=shelve, decision="选址须重新论证"
     )
     assert fresh(in_publicity).status == status
@@ -79,7 +80,7 @@ def test_upheld_objection_sends_the_plan_back(in_publicity, plan_notice, secreta
 def test_committee_decides_only_after_the_community_answers(plan_notice, committee_member):
     objection = services.objection_submit(notice=plan_notice, text="有疑问")
     with pytest.raises(ValidationError) as err:
-        services.objection_decide(objection=objection, by=committee_member, upheld=False, decision="不成立")
+        workflow.objection_decide(objection=objection, by=committee_member, upheld=False, decision="不成立")
     assert err.value.code == "not_answered"
 
 
@@ -95,7 +96,7 @@ def test_wrong_roles_are_refused(plan_notice, people, other_community):
         services.objection_answer(objection=objection, by=outsider, answer="x")
     services.objection_answer(objection=objection, by=people[Role.COMMUNITY_SECRETARY], answer="已答复")
     with pytest.raises(PermissionDenied):
-        services.objection_decide(objection=objection, by=people[Role.COMMUNITY_SECRETARY], upheld=False, decision="x")
+        workflow.objection_decide(objection=objection, by=people[Role.COMMUNITY_SECRETARY], upheld=False, decision="x")
     assert Objection.objects.get(pk=objection.pk).state == Objection.State.ANSWERED
 
 

@@ -49,7 +49,7 @@ def test_application_form_pdf_is_filled_and_staff_only(client, people, fund_year
     assert "社区党组织服务群众专项经费使用申请审批表" in text
     for expected in (
         project.title,
-        "6000.00",
+        "6,000.00元",  # spaces are stripped from the PDF text
         "物业管理服务",
         "声控灯及安装",
         "联席会议",

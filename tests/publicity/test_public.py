@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from fundadmin.roles import Role
+from projects import services as workflow
 from projects.models import Status
 from publicity import services
 from publicity.models import Need, Notice, Objection
@@ -60,7 +61,7 @@ def test_objection_gets_a_tracking_code_and_personal_data_never_shows(client, pl
 def test_objection_handling_is_shown_on_the_notice(client, plan_notice, people):
     objection = services.objection_submit(notice=plan_notice, text="有疑问", name=NAME, contact=CONTACT)
     services.objection_answer(objection=objection, by=people[Role.COMMUNITY_SECRETARY], answer="社区答复内容")
-    services.objection_decide(
+    workflow.objection_decide(
         objection=objection, by=people[Role.COMMITTEE_MEMBER], upheld=False, decision="党工委决定内容"
     )
     page = client.get(reverse("publicity:notice_detail", args=[plan_notice.pk])).content.decode()
@@ -133,7 +134,7 @@ def test_public_project_page_shows_what_why_and_money(client, in_publicity, peop
     need = services.need_record(community=in_publicity.community, content="楼道太黑", channel="online")
     in_publicity.needs.add(need)
     page = client.get(reverse("publicity:project_public", args=[in_publicity.pk])).content.decode()
-    assert "为3栋老楼更换声控灯" in page and "6000.00 元" in page and "楼道太黑" in page and "尚未批准" in page
+    assert "为3栋老楼更换声控灯" in page and "6,000.00 元" in page and "楼道太黑" in page and "尚未批准" in page
 
 
 def test_needs_public_form_and_list(client, community, people, in_publicity):

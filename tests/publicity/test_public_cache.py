@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from projects import services as workflow
 from projects.models import Status
 from publicity import fingerprints, services
 from publicity.models import Notice
@@ -98,7 +99,7 @@ def test_an_objection_and_its_handling_show_at_once(client, plan_notice, secreta
     assert "预算偏高，请说明" in client.get(url).content.decode()
     services.objection_answer(objection=objection, by=secretary, answer="已三家比价")
     assert "已三家比价" in client.get(url).content.decode()
-    services.objection_decide(objection=objection, by=committee_member, upheld=False, decision="比价齐全，不成立")
+    workflow.objection_decide(objection=objection, by=committee_member, upheld=False, decision="比价齐全，不成立")
     assert "比价齐全，不成立" in client.get(url).content.decode()
 
 
@@ -109,7 +110,7 @@ def test_an_upheld_objection_moots_the_others_at_once(client, plan_notice, in_pu
     urls = _urls(plan_notice)
     before = _pages(client, urls)
     assert "方案已退回，一并办结" not in before["notice"]
-    services.objection_decide(objection=upheld, by=committee_member, upheld=True, decision="选址须重新论证")
+    workflow.objection_decide(objection=upheld, by=committee_member, upheld=True, decision="选址须重新论证")
     after = _pages(client, urls)
     assert "方案已退回，一并办结" in after["notice"] and "选址须重新论证" in after["notice"]
     assert "已撤下" in after["board"]
@@ -166,7 +167,7 @@ def test_the_index_counts_what_up_on_finds(plan_notice, secretary, people, clock
 
     corrected = services.notice_correct(notice=plan_notice, by=secretary, note="更正", fields={"beneficiaries": "全体"})
     services.notice_withdraw(notice=corrected, by=secretary, reason="撤下")
-    services.notice_repost(notice=corrected, by=secretary)
+    workflow.notice_repost(notice=corrected, by=secretary)
     assert Notice.objects.count() == 3
     seen = 0
     for day in (dt.date(2026, 9, 29), dt.date(2026, 9, 30), dt.date(2026, 10, 12), dt.date(2026, 10, 20)):

@@ -67,14 +67,14 @@ def test_answer_then_decide_through_the_pages(client, plan_notice, secretary, co
     client.post(reverse("publicity:objection_answer", args=[objection.pk]), {"answer": "已说明"})
     # The community cannot decide its own objection.
     deny = client.post(
-        reverse("publicity:objection_decide", args=[objection.pk]), {"outcome": "dismiss", "decision": "x"}
+        reverse("projects:objection_decide", args=[objection.pk]), {"outcome": "dismiss", "decision": "x"}
     )
     assert deny.status_code == 403
     client.force_login(committee_member)
-    empty = client.post(reverse("publicity:objection_decide", args=[objection.pk]), {"outcome": "revise"}, follow=True)
+    empty = client.post(reverse("projects:objection_decide", args=[objection.pk]), {"outcome": "revise"}, follow=True)
     assert "请填写决定意见" in empty.content.decode()
     client.post(
-        reverse("publicity:objection_decide", args=[objection.pk]), {"outcome": "revise", "decision": "重新论证"}
+        reverse("projects:objection_decide", args=[objection.pk]), {"outcome": "revise", "decision": "重新论证"}
     )
     assert Objection.objects.get(pk=objection.pk).state == Objection.State.UPHELD
     in_publicity.refresh_from_db()

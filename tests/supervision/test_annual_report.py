@@ -144,7 +144,7 @@ def test_report_pages(client, time_machine, fund_year, people):
     assert client.get(url).status_code == 403
     client.force_login(people[Role.COMMUNITY_SECRETARY])
     page = client.get(url)
-    assert page.status_code == 200 and "100000.00" in page.content.decode()
+    assert page.status_code == 200 and "100,000.00 元" in page.content.decode()
     reviewed = page.context["form"].initial["reviewed_hash"]
     response = client.post(url, {"narrative": "", "reviewed_hash": reviewed})
     assert response.status_code == 200 and not AnnualReport.objects.exists()

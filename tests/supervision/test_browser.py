@@ -29,8 +29,8 @@ def test_supervisor_follows_the_trail_and_gets_an_answer(page, people, fund_year
     page.get_by_role("link", name="全程留痕").first.click()
     page.select_option("#id_project", str(project.pk))
     page.get_by_role("button", name="筛选").click()
-    trail = page.locator("table.trail").inner_text()
-    for step in ("创建项目草稿", "发布公示", "党工委书记签字", "记账：项目支付", "上传文件"):
+    trail = page.locator("ol.trail-list").inner_text()
+    for step in ("提出项目草稿", "发布项目方案公示", "党工委书记签字", "记账：项目支付", "上传发票"):
         assert step in trail, step
     page.get_by_role("button", name="立即核验审计链").click()
     assert "审计链完整" in page.locator(".messages").inner_text()

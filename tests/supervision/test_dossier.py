@@ -58,7 +58,7 @@ def test_the_story_is_complete(closed_project):
     assert ctx["meetings"] and ctx["notices"] and ctx["reviews"] and ctx["inspections"]
     assert ctx["settlement"] and ctx["entries"] and ctx["documents"]
     assert len(ctx["signatures"]) == 3  # Art. 13
-    actions = [e.action for e, _, _ in ctx["events"]]
+    actions = [e.action for e, _ in ctx["events"]]
     assert actions[0] == "project.create" and "document.upload" in actions and "ledger.payment" in actions
 
 

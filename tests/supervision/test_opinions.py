@@ -135,7 +135,8 @@ def test_views_record_and_answer(client, project, supervisor, people):
     client.force_login(people[Role.COMMUNITY_SECRETARY])
     assert client.get(answer_url).status_code == 405
     response = client.post(answer_url, {"answer": ""})
-    assert response.status_code == 400 and "这个字段是必填项" in response.content.decode()
+    assert response.status_code == 400 and "请填写答复。" in response.content.decode()
+    assert "这个字段是必填项" not in response.content.decode()  # the message names the field
     assert client.post(answer_url, {"answer": "比价记录见附件"}).status_code == 302
     opinion.refresh_from_db()
     assert opinion.answer == "比价记录见附件"

@@ -8,7 +8,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from fundadmin.roles import Role
 from ledger.models import JournalEntry
-from projects.actions import ACTIONS_BY_NAME
+from projects.actions import PAGE_STEPS
 from projects.models import Document, Status
 from publicity.models import Notice, Objection
 from publicity.services import need_record, objection_submit
@@ -61,10 +61,10 @@ def _write_urls(w, community, year):
         reverse("ledger:fund_year_close", args=[c, year]),
         reverse("publicity:notice_correct", args=[w["notice"].pk]),
         reverse("publicity:notice_withdraw", args=[w["notice"].pk]),
-        reverse("publicity:notice_repost", args=[w["notice"].pk]),
+        reverse("projects:notice_repost", args=[w["notice"].pk]),
         reverse("publicity:notice_photo_upload", args=[w["notice"].pk]),
         reverse("publicity:objection_answer", args=[w["objection"].pk]),
-        reverse("publicity:objection_decide", args=[w["objection"].pk]),
+        reverse("projects:objection_decide", args=[w["objection"].pk]),
         reverse("publicity:need_record", args=[c]),
         reverse("publicity:annual_review", args=[c, year]),
         reverse("supervision:opinion_answer", args=[w["opinion"].pk]),
@@ -122,7 +122,7 @@ def test_supervisor_cannot_take_any_project_step(client, world, people):
     events = AuditEvent.objects.count()
     for project in (world["live"], world["closed"]):
         status = project.status
-        for name in ACTIONS_BY_NAME:
+        for name in PAGE_STEPS:
             response = client.post(reverse("projects:act", args=[project.pk, name]), FORM)
             assert response.status_code in (200, 302, 403, 404), name
         project.refresh_from_db()
@@ -135,7 +135,7 @@ def test_supervisor_reads_own_community_only(client, world, people, other_superv
     closed = world["closed"]
     for url in (
         reverse("projects:detail", args=[closed.pk]),
-        reverse("audit:timeline", args=[closed.community.code]) + f"?project={closed.pk}",
+        reverse("supervision:timeline", args=[closed.community.code]) + f"?project={closed.pk}",
         reverse("supervision:opinion_list", args=[closed.community.code]),
         reverse("supervision:report_detail", args=[world["report"].pk]),
         reverse("ledger:book", args=[closed.community.code, 2026]),
@@ -144,7 +144,7 @@ def test_supervisor_reads_own_community_only(client, world, people, other_superv
     client.force_login(other_supervisor)
     for url in (
         reverse("projects:detail", args=[closed.pk]),
-        reverse("audit:timeline", args=[closed.community.code]),
+        reverse("supervision:timeline", args=[closed.community.code]),
         reverse("supervision:opinion_list", args=[closed.community.code]),
         reverse("supervision:opinion_detail", args=[world["opinion"].pk]),
         reverse("supervision:report_detail", args=[world["report"].pk]),

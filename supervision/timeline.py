@@ -1,5 +1,6 @@
-"""The trail's pages: a community's timeline for its supervisors and its working committee, and
-the button that re-verifies the chain. Read-only except for the check itself."""
+"""The trail's pages: a community's timeline for its supervisors and its working committee, each
+event in words (audit.sentences), and the button that re-verifies the chain. Read-only except for
+the check itself (Art. 14, 19)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.selectors import latest_verification, timeline_actors
+from audit.selectors import timeline as timeline_events
+from audit.sentences import sentence
+from audit.services import chain_verify_and_store
 from fundadmin.models import Community
 from fundadmin.permissions import Verdict, check
 
-from .forms import TimelineFilterForm
-from .selectors import action_label, changes_summary, latest_verification, timeline_actors
-from .selectors import timeline as timeline_events
-from .services import chain_verify_and_store
+from .timeline_forms import TimelineFilterForm
 
 PAGE_SIZE = 50
 
@@ -47,13 +49,14 @@ def timeline(request, community: str):
         for pk, number, title in community.projects.order_by("-created_at").values_list("pk", "number", "title")
     ]
     form = TimelineFilterForm(request.GET or None, projects=projects, actors=timeline_actors(community))
-    page = Paginator(timeline_events(community, form.criteria()), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(e, action_label(e.action), changes_summary(e)) for e in page.object_list]
+    criteria = form.criteria()
+    page = Paginator(timeline_events(community, criteria), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(e, sentence(e)) for e in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
-        "audit/timeline.html",
+        "supervision/timeline.html",
         {
             "community": community,
             "form": form,
@@ -61,6 +64,7 @@ def timeline(request, community: str):
             "rows": rows,
             "query": query.urlencode(),
             "verification": latest_verification(),
+            "oldest_first": criteria.oldest_first,
         },
     )
 
@@ -71,4 +75,4 @@ def verify(request, community: str):
     community = _community(request, community)
     run = chain_verify_and_store(by=request.user)
     (messages.success if run.ok else messages.error)(request, run.message)
-    return redirect("audit:timeline", community=community.code)
+    return redirect("supervision:timeline", community=community.code)

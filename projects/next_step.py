@@ -1,0 +1,175 @@
+"""Who the project waits for, and by when — one sentence, on the project page, at the head of each
+inbox row and in each reminder (UX.md "Every page answers five questions").
+
+Derived from the table (``projects.process``): the state's waiting steps, the people who hold a
+role with each step's permission in the project's community or committee today (one query for a
+whole page of projects, ``Holders``), and the clock that runs in the state — a deadline counted in
+working days (当天不计入，自次日起算), a notice period, or none, in which case the sentence says how
+long the project has waited.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+
+from fundadmin.formats import date_prose
+from fundadmin.models import RoleAssignment
+from fundadmin.roles import ROLE_BODY, ROLE_SCOPE, ScopeLevel, roles_granting
+from fundadmin.workdays import Deadline
+
+from . import machine
+from .facts import Facts
+from .models import Project
+from .process import NoticeRuns, State, Status, Step, Within
+
+CONVENTION = "当天不计入，自次日起算"
+ENDED = {
+    Status.CLOSED: "项目已完成归档，没有待办事项。",
+    Status.WITHDRAWN: "项目已撤回，没有待办事项。",
+    Status.REJECTED: "项目未获批准，没有待办事项。",
+}
+
+
+class Holders:
+    """Who holds which role today, for the communities and committees of a page's projects."""
+
+    def __init__(self, projects: Iterable[Project], today: datetime.date | None = None):
+        projects = list(projects)
+        communities = {p.community_id for p in projects}
+        committees = {p.community.committee_id for p in projects}
+        self._names: dict[tuple[str, int, str], list[tuple[int, str]]] = defaultdict(list)
+        if not projects:
+            return
+        rows = (
+            RoleAssignment.objects.active(today)
+            .filter(Q(community__in=communities) | Q(committee__in=committees))
+            .filter(user__is_active=True)
+            .select_related("user")
+            .order_by("role", "user__username")
+        )
+        for a in rows:
+            scope = ("community", a.community_id) if a.community_id else ("committee", a.committee_id)
+            self._names[(*scope, a.role)].append((a.user_id, a.user.display_name))
+
+    def of(self, project: Project, role: str) -> list[tuple[int, str]]:
+        level = ROLE_SCOPE[role]
+        key = (
+            ("community", project.community_id)
+            if level == ScopeLevel.COMMUNITY
+            else ("committee", project.community.committee_id)
+        )
+        return self._names.get((*key, role), [])
+
+
+@dataclass(frozen=True)
+class Party:
+    """One body (and the people in it who may act) that the project waits for, and for what."""
+
+    who: str  # "东湖街道社区党工委"
+    members: tuple[tuple[int, str], ...]  # (user id, name) of those who may act
+    steps: tuple[Step, ...]
+
+    @property
+    def people(self) -> tuple[str, ...]:
+        return tuple(name for _, name in self.members)
+
+    def phrase(self) -> str:
+        names = "、".join(self.people) if self.people else "暂无在任人员，请联系系统管理员任命"
+        return f"{self.who}（{names}）{'、'.join(step.label for step in self.steps)}"
+
+
+@dataclass(frozen=True)
+class NextStep:
+    sentence: str
+    parties: tuple[Party, ...] = ()
+    due: Deadline | None = None  # a deadline for the waiting steps (Art. 11)
+    overdue: bool = False
+    period_ends: Deadline | None = None  # a notice that must run first (Art. 10, 15)
+    waited_working_days: int | None = None  # where the rules set no deadline
+
+    @property
+    def user_ids(self) -> set[int]:
+        """Everyone the project waits for (the reminders and notifications write to them)."""
+        return {user_id for party in self.parties for user_id, _ in party.members}
+
+
+def _parties(project: Project, steps: Iterable[Step], holders: Holders) -> tuple[Party, ...]:
+    grouped: dict[str, tuple[dict[int, str], list[Step]]] = {}
+    for step in steps:
+        for role in roles_granting(step.permission):
+            body, title = ROLE_BODY[role]
+            who = project.community.body_name(body) + title
+            members, found = grouped.setdefault(who, ({}, []))
+            for user_id, name in holders.of(project, role):
+                if not (step.not_proposer and user_id == project.proposer_id):
+                    members.setdefault(user_id, name)
+            if step not in found:
+                found.append(step)
+    return tuple(Party(who, tuple(members.items()), tuple(found)) for who, (members, found) in grouped.items())
+
+
+def _date(deadline: Deadline) -> str:
+    return f"{date_prose(deadline.date)}{'（暂定）' if deadline.provisional else ''}"
+
+
+def next_step(project: Project, facts: Facts, holders: Holders, *, today: datetime.date | None = None) -> NextStep:
+    """The sentence for ``project``, from its facts (``projects.facts.load``) and today's role holders."""
+    today = today or facts.today
+    state: State = project.state
+    if state.ended:
+        return NextStep(ENDED[project.status])
+    waiting = [s for s in state.steps if machine.waits_on(s, project, facts)]
+    free, held = [], []
+    for step in waiting:
+        blocking = next(
+            (r for r in step.all_rules if r.waits_for_others and not r.user and r.reason(project, facts) is not None),
+            None,
+        )
+        (held if blocking else free).append((step, blocking))
+    clock = state.clock
+    calendar = facts.calendar
+    if free:
+        parties = _parties(project, [s for s, _ in free], holders)
+        text = "等待" + "；".join(p.phrase() for p in parties)
+        if isinstance(clock, Within) and getattr(project, clock.since):
+            due = calendar.add_working_days(getattr(project, clock.since), clock.days)
+            rule = f"{clock.event}后{clock.days}个工作日，{CONVENTION}；《细则》{clock.article}"
+            if today > due.date:
+                late = calendar.working_days_between(due.date, today).days
+                return NextStep(
+                    f"{text}。已超期：应于{_date(due)}前办理（{rule}），已超过 {late} 个工作日。",
+                    parties,
+                    due=due,
+                    overdue=True,
+                )
+            return NextStep(f"{text}，应于{_date(due)}前办理（{rule}）。", parties, due=due)
+        entered = timezone.localdate(project.status_changed_at)
+        waited = calendar.working_days_between(entered, today).days
+        since = (
+            f"已等待 {waited} 个工作日（自 {date_prose(entered)}起）"
+            if waited
+            else f"今天（{date_prose(entered)}）起等待办理"
+        )
+        return NextStep(f"{text}。规则未设办理期限，{since}。", parties, waited_working_days=waited)
+    if held:
+        step, blocking = held[0]
+        then = "；".join(p.phrase() for p in _parties(project, [s for s, _ in held], holders))
+        if isinstance(clock, NoticeRuns):
+            notice = facts.latest_notice(clock.kind)
+            if notice is not None:
+                ends = facts.notice_end(notice)
+                if today <= ends.date:
+                    return NextStep(
+                        f"{state.label}：公示期至{_date(ends)}止（{clock.days}个工作日，{CONVENTION}；"
+                        f"《细则》{clock.article}）。期满且无未办结异议后，由{then}。",
+                        period_ends=ends,
+                    )
+        reason = blocking.reason(project, facts).rstrip("。")
+        return NextStep(f"{reason}。之后由{then}。")
+    return NextStep("没有待办事项。")

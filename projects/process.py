@@ -1,0 +1,665 @@
+"""The process, written once: SPEC.md Art. 9–15 as a table.
+
+Read it top to bottom. First the steps — each with its verb (the django-fsm method on
+``Project``), its one label (the same on the button, in the trail, in the graph and in e-mails),
+the permission it needs, the rules that must hold first (each with the message shown when it does
+not, see ``projects.rules``), the documents it needs, what it asks for and the service that takes
+it. Then the states, in the order a project passes through them — each with its stage, its label
+for staff (``Status``) and for residents, the clock that runs in it, and the steps that leave it
+(``Go``, with the state each leads to) or are taken in it without leaving it (``records``).
+
+Who acts next is not written twice: it is the people who hold a permission of a state's waiting
+steps (``fundadmin.roles``), in the body that role belongs to. Everything else is derived from
+this table — the state machine (``projects.machine``), the actions a page offers
+(``projects.actions``), the inbox, the stepper, the next-step sentence (``projects.next_step``),
+the trail's sentences (``projects.sentences``), the public status, the reminders and
+``manage.py graph_transitions projects``. Nothing outside this module names a state or a step by
+string.
+
+To add a step: define it here with its rules and service, add a ``Go`` (or a record) to each state
+it leaves, and write the service in ``projects.services``; the tests walk the table and fail until
+the button, the trail, the graph and the e-mail all carry its label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.db import models
+
+from . import rules
+
+# -- the states' names ------------------------------------------------------------------------------
+
+
+class Status(models.TextChoices):
+    """Every state a project can be in, with its label for staff (the table below adds the rest)."""
+
+    DRAFT = "draft", "草拟中"
+    CONSENT_REQUESTED = "consent_requested", "待党工委初步同意"
+    CONSENTED = "consented", "待召开联席会议"
+    SHELVED = "shelved", "暂时搁置"
+    PUBLICITY = "publicity", "方案公示中"
+    SUBMITTED = "submitted", "待审批"
+    COMMITTEE_APPROVED = "committee_approved", "党工委已批准，待建管委审批"
+    CONSTRUCTION_APPROVED = "construction_approved", "建管委已批准，待党工委审批"
+    APPROVED = "approved", "已批准，待实施"
+    EXECUTING = "executing", "实施中"
+    INSPECTION = "inspection", "待验收"
+    ACCEPTED = "accepted", "验收合格，待结算"
+    INVOICE_SIGNING_1 = "invoice_signing_1", "发票待社区党委书记签字"
+    INVOICE_SIGNING_2 = "invoice_signing_2", "发票待建管委主任签字"
+    INVOICE_SIGNING_3 = "invoice_signing_3", "发票待党工委书记签字"
+    SIGNED = "signed", "发票已签，待财务结算"
+    PAID = "paid", "已结算，待完成公示"
+    COMPLETION_NOTICE = "completion_notice", "完成情况公示中"
+    CLOSED = "closed", "已完成归档"
+    WITHDRAWN = "withdrawn", "已撤回"
+    REJECTED = "rejected", "不予批准"
+
+
+class Stage(models.TextChoices):
+    """The stepper on every project page: the six stages of the paper card (提议→申报→公示→审批→
+    验收→拨付) with execution and the completion notice in their places."""
+
+    PROPOSAL = "proposal", "提议"
+    APPLICATION = "application", "申报"
+    PUBLICITY = "publicity", "公示"
+    APPROVAL = "approval", "审批"
+    EXECUTION = "execution", "实施"
+    ACCEPTANCE = "acceptance", "验收"
+    PAYMENT = "payment", "拨付"
+    COMPLETION = "completion", "完成公示"
+
+
+class DocumentKind(models.TextChoices):
+    """What is kept on file (Art. 17); the steps below say which they need."""
+
+    APPLICATION_FORM = "application_form", "申请审批表扫描件"
+    MEETING_MINUTES = "meeting_minutes", "会议记录"
+    NOTICE_PHOTO = "notice_photo", "公示照片"
+    PROGRESS_PHOTO = "progress_photo", "实施进展照片"
+    INVOICE = "invoice", "发票"
+    SIGNATURE_VOUCHER = "signature_voucher", "签字凭证"
+    ACCEPTANCE_RECORD = "acceptance_record", "验收记录"
+    PAYMENT_DECISION = "payment_decision", "支付事前会议决定"
+    SIGNED_PROOF = "signed_proof", "签字证明"
+    PAYEE_SIGNATURE = "payee_signature", "领款人签字凭证"
+    OTHER = "other", "其他"
+
+
+# -- the table's vocabulary --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """Something a person does to a project."""
+
+    verb: str  # the django-fsm method on Project, and the trail's action (``project.<verb>``)
+    label: str  # the one label: button, trail, graph, e-mail
+    permission: str  # a codename of fundadmin.roles
+    service: str  # the service that takes it (called with project=, by= and the form's data)
+    asks: str = "confirm"  # the form: confirm, comment, reason, or a named form (projects.actions.FORMS)
+    rules: tuple[rules.Rule, ...] = ()
+    documents: tuple[DocumentKind, ...] = ()  # must be on file (checked by a rule built from them)
+    outcomes: dict[str, str] = field(default_factory=dict)  # outcome -> how the trail says it
+    not_proposer: bool = False  # separation of duties (Art. 11, 13)
+    waits: bool = True  # the process waits for it; False: an option one may take
+    waits_if: rules.Rule | None = None  # waits only while this holds; an option otherwise
+    danger: bool = False
+    help: str = ""
+    page: bool = True  # taken from the project page; False: from another page (an objection's)
+    service_kwargs: dict = field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        return hash(self.verb)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Step) and other.verb == self.verb
+
+    @cached_property
+    def all_rules(self) -> tuple[rules.Rule, ...]:
+        return self.rules + ((rules.documents_on_file(self.documents),) if self.documents else ())
+
+    @property
+    def action(self) -> str:
+        """The trail's name for this step."""
+        return f"project.{self.verb}"
+
+
+@dataclass(frozen=True)
+class Go:
+    """A step that leaves a state: to one state, or to one per outcome of what it records."""
+
+    step: Step
+    to: Status | dict[str, Status]
+
+    def targets(self) -> tuple[Status, ...]:
+        return tuple(self.to.values()) if isinstance(self.to, dict) else (self.to,)
+
+
+@dataclass(frozen=True)
+class Within:
+    """A deadline for the waiting steps: within ``days`` working days of ``since`` (a date field of
+    the project, named in words by ``event``), counted by the Civil Code's rule."""
+
+    days: int
+    since: str
+    event: str
+    article: str
+
+
+@dataclass(frozen=True)
+class NoticeRuns:
+    """A notice that must stay up at least ``days`` working days before the next step."""
+
+    kind: str  # publicity.models.Notice.Kind
+    days: int
+    article: str
+
+
+@dataclass(frozen=True)
+class State:
+    status: Status
+    stage: Stage | None  # None: ended outside the stages (withdrawn, rejected)
+    public: str  # the label residents read ("" where the project is not public)
+    clock: Within | NoticeRuns | None = None  # None: the rules set no deadline here
+    leaves: tuple[Go, ...] = ()
+    records: tuple[Step, ...] = ()  # taken here without leaving the state
+    ended: bool = False
+    committed: bool = False  # approved and not yet paid: its money is committed (Art. 13)
+
+    @property
+    def label(self) -> str:
+        return self.status.label
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """Every step one can take here, leaving or not, in the order of the table."""
+        return tuple(go.step for go in self.leaves) + self.records
+
+
+PLAN_NOTICE, COMPLETION_NOTICE = "plan", "completion"  # publicity.models.Notice.Kind values
+
+# -- 1. 提议 Proposal (Art. 9) ---------------------------------------------------------------------
+
+REQUEST_CONSENT = Step(
+    "request_consent",
+    "报请党工委初步同意",
+    "act_for_community",
+    "projects.services.project_request_consent",
+    rules=(
+        rules.has_category,
+        rules.declaration_confirmed,
+        rules.budget_positive,
+        rules.small_group_justified,
+        rules.small_group_cap,
+    ),
+    help="提交后由党工委提出初步意见（第十条）。",
+)
+WITHDRAW = Step(
+    "withdraw",
+    "撤回项目",
+    "act_for_community",
+    "projects.services.project_withdraw",
+    asks="reason",
+    waits=False,
+    danger=True,
+)
+
+# -- 2. 申报 Application (Art. 10) -----------------------------------------------------------------
+
+CONSENT = Step("consent", "初步同意", "give_consent", "projects.services.project_consent", asks="comment")
+RETURN_FOR_REVISION = Step(
+    "return_for_revision",
+    "退回修改",
+    "give_consent",
+    "projects.services.project_return_for_revision",
+    asks="reason",
+    waits=False,
+)
+RECORD_MEETING = Step(
+    "record_meeting",
+    "登记联席会议",
+    "act_for_community",
+    "projects.services.meeting_record",
+    asks="meeting",
+    rules=(rules.budget_positive,),
+    outcomes={"agreed": "联席会议同意，方案张贴公示", "divided": "联席会议意见分歧较大，暂时搁置"},
+    help="赞成票超过参会人数一半的，方案即张贴公示（至少3个工作日）；否则暂时搁置，待再次开会取得一致（第十条）。",
+)
+
+# -- 3. 公示 Public notice (Art. 10) -----------------------------------------------------------------
+
+SUBMIT_FOR_APPROVAL = Step(
+    "submit_for_approval",
+    "公示期满无异议，报送党工委审批",
+    "act_for_community",
+    "projects.services.project_submit_for_approval",
+    rules=(rules.plan_notice_cleared, rules.year_open, rules.funds_available, rules.small_group_cap),
+    help="党工委收到申请表后5个工作日内召开班子会议审批（第十一条）。",
+)
+UPHOLD_OBJECTION = Step(
+    "uphold_objection",
+    "异议成立，退回方案",
+    "manage_execution",
+    "projects.services.objection_decide",
+    asks="objection",  # taken from the objection's page (publicity), never from a project button
+    outcomes={"revise": "方案退回修改，修改后重新公示", "shelve": "项目暂时搁置，待再次召开联席会议"},
+    waits=False,
+    page=False,
+)
+
+# -- 4. 审批 Review and approval (Art. 11) -----------------------------------------------------------
+
+_APPROVAL_RULES = (rules.year_open, rules.funds_available, rules.small_group_cap)
+APPROVE_FOR_COMMITTEE = Step(
+    "approve_for_committee",
+    "党工委班子会议批准",
+    "approve_for_committee",
+    "projects.services.project_approve",
+    asks="committee_approval",
+    rules=(rules.two_people_approve, *_APPROVAL_RULES),
+    not_proposer=True,
+    service_kwargs={"body": "committee"},
+)
+APPROVE_FOR_CONSTRUCTION = Step(
+    "approve_for_construction",
+    "建管委批准",
+    "approve_for_construction",
+    "projects.services.project_approve",
+    asks="comment",
+    rules=(rules.two_people_approve, *_APPROVAL_RULES),
+    not_proposer=True,
+    service_kwargs={"body": "construction"},
+)
+RETURN_BY_COMMITTEE = Step(
+    "return_by_committee",
+    "党工委退回修改",
+    "approve_for_committee",
+    "projects.services.project_send_back",
+    asks="reason",
+    not_proposer=True,
+    waits=False,
+    service_kwargs={"body": "committee"},
+)
+RETURN_BY_CONSTRUCTION = Step(
+    "return_by_construction",
+    "建管委退回修改",
+    "approve_for_construction",
+    "projects.services.project_send_back",
+    asks="reason",
+    not_proposer=True,
+    waits=False,
+    service_kwargs={"body": "construction"},
+)
+REJECT_BY_COMMITTEE = Step(
+    "reject_by_committee",
+    "党工委不予批准",
+    "approve_for_committee",
+    "projects.services.project_send_back",
+    asks="reason",
+    not_proposer=True,
+    waits=False,
+    danger=True,
+    service_kwargs={"body": "committee", "reject": True},
+)
+REJECT_BY_CONSTRUCTION = Step(
+    "reject_by_construction",
+    "建管委不予批准",
+    "approve_for_construction",
+    "projects.services.project_send_back",
+    asks="reason",
+    not_proposer=True,
+    waits=False,
+    danger=True,
+    service_kwargs={"body": "construction", "reject": True},
+)
+
+# -- 5. 实施 Execution and follow-up (Art. 11, 12) ---------------------------------------------------
+
+ASSIGN_FOLLOWUP = Step(
+    "assign_followup",
+    "指派跟进专人",
+    "manage_execution",
+    "projects.services.followup_assign",
+    asks="followup",
+    waits_if=rules.no_followup_yet,
+)
+START_EXECUTION = Step(
+    "start_execution",
+    "开始实施",
+    "act_for_community",
+    "projects.services.project_start_execution",
+    rules=(rules.has_followup,),
+    help="严格按批准的方案实施；属于政府采购目录的按规定采购（第十二条）。",
+)
+REQUEST_CHANGE = Step(
+    "request_change",
+    "申请变更",
+    "act_for_community",
+    "projects.services.change_request_submit",
+    asks="change_request",
+    rules=(rules.no_pending_change,),
+    waits=False,
+    help="因特殊原因需要变更的，须报党工委同意并备案（第十一条）。",
+)
+DECIDE_CHANGE = Step(
+    "decide_change",
+    "决定变更申请",
+    "manage_execution",
+    "projects.services.change_request_decide",
+    asks="change_decision",
+    rules=(rules.change_pending,),
+    outcomes={"consented": "同意变更并备案", "refused": "不同意变更"},
+)
+RECORD_PROGRESS = Step(
+    "record_progress",
+    "登记跟进记录",
+    "view_committee_records",
+    "projects.services.progress_record",
+    asks="progress",
+    rules=(rules.is_followup_person,),
+    waits=False,
+)
+REQUEST_INSPECTION = Step(
+    "request_inspection",
+    "项目完成，申请验收",
+    "act_for_community",
+    "projects.services.project_request_inspection",
+    rules=(rules.no_pending_change,),
+)
+
+# -- 6. 验收 Acceptance (Art. 12) --------------------------------------------------------------------
+
+INSPECT = Step(
+    "inspect",
+    "登记验收结果",
+    "manage_execution",
+    "projects.services.inspection_record",
+    asks="inspection",
+    outcomes={"passed": "验收合格", "failed": "验收不合格，限期整改"},
+    help="党工委对项目质量和群众满意度进行整体验收（第十二条）。",
+)
+
+# -- 7. 拨付 Payment (Art. 13) -----------------------------------------------------------------------
+
+SUBMIT_INVOICE = Step(
+    "submit_invoice",
+    "登记发票，提交会签",
+    "act_for_community",
+    "projects.services.invoice_submit",
+    asks="invoice",
+    rules=(rules.invoice_path,),
+    documents=(DocumentKind.INVOICE,),
+    help="请先在“文件”中上传发票扫描件。发票依次由社区党委书记、建管委主任、党工委书记签字（第十三条）。",
+)
+SIGN_AS_COMMUNITY_SECRETARY = Step(
+    "sign_as_community_secretary",
+    "社区党委书记签字",
+    "sign_invoice_community",
+    "projects.services.invoice_sign",
+    asks="signature",
+    rules=(rules.signs_once,),
+)
+SIGN_AS_CONSTRUCTION_DIRECTOR = Step(
+    "sign_as_construction_director",
+    "建管委主任签字",
+    "sign_invoice_construction",
+    "projects.services.invoice_sign",
+    asks="signature",
+    rules=(rules.signs_once,),
+    not_proposer=True,
+)
+SIGN_AS_COMMITTEE_SECRETARY = Step(
+    "sign_as_committee_secretary",
+    "党工委书记签字",
+    "sign_invoice_committee",
+    "projects.services.invoice_sign",
+    asks="signature",
+    rules=(rules.signs_once,),
+    not_proposer=True,
+)
+SETTLE = Step(
+    "settle",
+    "与承办方结算付款",
+    "keep_ledger",
+    "projects.services.settlement_record",
+    asks="settlement",
+    help="由党工委财务人员直接与承办方结算（第十三条）。",
+)
+SETTLE_WITHOUT_INVOICE = Step(
+    "settle_without_invoice",
+    "凭领款人签字结算（无发票）",
+    "keep_ledger",
+    "projects.services.settlement_record",
+    asks="settlement",
+    rules=(rules.no_invoice_path,),
+    documents=(DocumentKind.PAYMENT_DECISION, DocumentKind.SIGNED_PROOF, DocumentKind.PAYEE_SIGNATURE),
+    help="事前会议决定、事中签字证明、领款人签字凭证须已上传；付款后自动张贴支付公示（第十三条）。",
+)
+
+# -- 8. 完成公示 Completion notice (Art. 15) ---------------------------------------------------------
+
+START_COMPLETION_NOTICE = Step(
+    "start_completion_notice",
+    "张贴完成情况公示",
+    "act_for_community",
+    "projects.services.project_start_completion_notice",
+    help="公示项目完成和经费使用情况3个工作日（第十五条）。",
+)
+CLOSE = Step(
+    "close",
+    "公示期满，归档",
+    "act_for_community",
+    "projects.services.project_close",
+    rules=(rules.completion_notice_cleared,),
+)
+
+# -- the states, in the order a project passes through them -------------------------------------------
+
+_APPROVAL_CLOCK = Within(5, since="received_on", event="党工委收到申请表", article="第十一条")
+_CHANGE = (REQUEST_CHANGE, DECIDE_CHANGE)
+
+STATES: tuple[State, ...] = (
+    # 1. 提议 (Art. 9)
+    State(
+        Status.DRAFT,
+        Stage.PROPOSAL,
+        public="",
+        leaves=(Go(REQUEST_CONSENT, Status.CONSENT_REQUESTED), Go(WITHDRAW, Status.WITHDRAWN)),
+    ),
+    # 2. 申报 (Art. 10): preliminary consent, then the joint meeting
+    State(
+        Status.CONSENT_REQUESTED,
+        Stage.APPLICATION,
+        public="申报中",
+        leaves=(
+            Go(CONSENT, Status.CONSENTED),
+            Go(RETURN_FOR_REVISION, Status.DRAFT),
+            Go(WITHDRAW, Status.WITHDRAWN),
+        ),
+    ),
+    State(
+        Status.CONSENTED,
+        Stage.APPLICATION,
+        public="申报中",
+        leaves=(
+            Go(RECORD_MEETING, {"agreed": Status.PUBLICITY, "divided": Status.SHELVED}),
+            Go(WITHDRAW, Status.WITHDRAWN),
+        ),
+    ),
+    State(
+        Status.SHELVED,
+        Stage.APPLICATION,
+        public="暂时搁置",
+        leaves=(
+            Go(RECORD_MEETING, {"agreed": Status.PUBLICITY, "divided": Status.SHELVED}),
+            Go(WITHDRAW, Status.WITHDRAWN),
+        ),
+    ),
+    # 3. 公示 (Art. 10): at least 3 working days; an upheld objection sends the plan back
+    State(
+        Status.PUBLICITY,
+        Stage.PUBLICITY,
+        public="方案公示中",
+        clock=NoticeRuns(PLAN_NOTICE, 3, article="第十条"),
+        leaves=(
+            Go(SUBMIT_FOR_APPROVAL, Status.SUBMITTED),
+            Go(UPHOLD_OBJECTION, {"revise": Status.DRAFT, "shelve": Status.SHELVED}),
+            Go(WITHDRAW, Status.WITHDRAWN),
+        ),
+    ),
+    # 4. 审批 (Art. 11): both principal leaders, within 5 working days of receiving the form
+    State(
+        Status.SUBMITTED,
+        Stage.APPROVAL,
+        public="审批中",
+        clock=_APPROVAL_CLOCK,
+        leaves=(
+            Go(APPROVE_FOR_COMMITTEE, Status.COMMITTEE_APPROVED),
+            Go(APPROVE_FOR_CONSTRUCTION, Status.CONSTRUCTION_APPROVED),
+            Go(RETURN_BY_COMMITTEE, Status.DRAFT),
+            Go(RETURN_BY_CONSTRUCTION, Status.DRAFT),
+            Go(REJECT_BY_COMMITTEE, Status.REJECTED),
+            Go(REJECT_BY_CONSTRUCTION, Status.REJECTED),
+            Go(WITHDRAW, Status.WITHDRAWN),
+        ),
+    ),
+    State(
+        Status.COMMITTEE_APPROVED,
+        Stage.APPROVAL,
+        public="审批中",
+        clock=_APPROVAL_CLOCK,
+        leaves=(
+            Go(APPROVE_FOR_CONSTRUCTION, Status.APPROVED),
+            Go(RETURN_BY_CONSTRUCTION, Status.DRAFT),
+            Go(REJECT_BY_CONSTRUCTION, Status.REJECTED),
+        ),
+    ),
+    State(
+        Status.CONSTRUCTION_APPROVED,
+        Stage.APPROVAL,
+        public="审批中",
+        clock=_APPROVAL_CLOCK,
+        leaves=(
+            Go(APPROVE_FOR_COMMITTEE, Status.APPROVED),
+            Go(RETURN_BY_COMMITTEE, Status.DRAFT),
+            Go(REJECT_BY_COMMITTEE, Status.REJECTED),
+        ),
+    ),
+    # 5. 实施 (Art. 11, 12): a follow-up person first; changes consented and filed
+    State(
+        Status.APPROVED,
+        Stage.EXECUTION,
+        public="已批准",
+        leaves=(Go(START_EXECUTION, Status.EXECUTING),),
+        records=(ASSIGN_FOLLOWUP, *_CHANGE),
+        committed=True,
+    ),
+    State(
+        Status.EXECUTING,
+        Stage.EXECUTION,
+        public="实施中",
+        leaves=(Go(REQUEST_INSPECTION, Status.INSPECTION),),
+        records=(ASSIGN_FOLLOWUP, *_CHANGE, RECORD_PROGRESS),
+        committed=True,
+    ),
+    # 6. 验收 (Art. 12)
+    State(
+        Status.INSPECTION,
+        Stage.ACCEPTANCE,
+        public="待验收",
+        leaves=(Go(INSPECT, {"passed": Status.ACCEPTED, "failed": Status.EXECUTING}),),
+        records=(ASSIGN_FOLLOWUP, RECORD_PROGRESS),
+        committed=True,
+    ),
+    # 7. 拨付 (Art. 13): three signatures in order, then finance pays; or the no-invoice path
+    State(
+        Status.ACCEPTED,
+        Stage.PAYMENT,
+        public="验收合格",
+        leaves=(Go(SUBMIT_INVOICE, Status.INVOICE_SIGNING_1), Go(SETTLE_WITHOUT_INVOICE, Status.PAID)),
+        committed=True,
+    ),
+    State(
+        Status.INVOICE_SIGNING_1,
+        Stage.PAYMENT,
+        public="结算中",
+        leaves=(Go(SIGN_AS_COMMUNITY_SECRETARY, Status.INVOICE_SIGNING_2),),
+        committed=True,
+    ),
+    State(
+        Status.INVOICE_SIGNING_2,
+        Stage.PAYMENT,
+        public="结算中",
+        leaves=(Go(SIGN_AS_CONSTRUCTION_DIRECTOR, Status.INVOICE_SIGNING_3),),
+        committed=True,
+    ),
+    State(
+        Status.INVOICE_SIGNING_3,
+        Stage.PAYMENT,
+        public="结算中",
+        leaves=(Go(SIGN_AS_COMMITTEE_SECRETARY, Status.SIGNED),),
+        committed=True,
+    ),
+    State(Status.SIGNED, Stage.PAYMENT, public="结算中", leaves=(Go(SETTLE, Status.PAID),), committed=True),
+    # 8. 完成公示 (Art. 15): 3 working days
+    State(
+        Status.PAID,
+        Stage.COMPLETION,
+        public="已结算",
+        leaves=(Go(START_COMPLETION_NOTICE, Status.COMPLETION_NOTICE),),
+    ),
+    State(
+        Status.COMPLETION_NOTICE,
+        Stage.COMPLETION,
+        public="完成情况公示中",
+        clock=NoticeRuns(COMPLETION_NOTICE, 3, article="第十五条"),
+        leaves=(Go(CLOSE, Status.CLOSED),),
+    ),
+    State(Status.CLOSED, Stage.COMPLETION, public="已完成", ended=True),
+    State(Status.WITHDRAWN, None, public="已撤回", ended=True),
+    State(Status.REJECTED, None, public="不予批准", ended=True),
+)
+
+# -- lookups ------------------------------------------------------------------------------------------
+
+STATE: dict[str, State] = {state.status: state for state in STATES}
+STEPS: tuple[Step, ...] = tuple(dict.fromkeys(step for state in STATES for step in state.steps))
+STEP: dict[str, Step] = {step.verb: step for step in STEPS}
+
+COMMITTED_STATES = tuple(s.status for s in STATES if s.committed)
+ENDED_STATES = tuple(s.status for s in STATES if s.ended)
+APPROVAL_STATES = tuple(s.status for s in STATES if s.clock is _APPROVAL_CLOCK)
+EDITABLE_STATES = (Status.DRAFT,)
+# Small-group projects that count against the 20% cap: in flight, approved or spent (Art. 7(2)).
+SMALL_GROUP_COUNTED_STATES = tuple(
+    s.status for s in STATES if s.status not in (Status.DRAFT, Status.WITHDRAWN, Status.REJECTED)
+)
+# Paid (Art. 13): the money has left the subject.
+PAID_STATES = (Status.PAID, Status.COMPLETION_NOTICE, Status.CLOSED)
+# Counted in a year's figures (the annual summary, the dashboards): ever submitted and not ended
+# without money.
+COUNTED_STATES = tuple(s.status for s in STATES if s.status not in (Status.WITHDRAWN, Status.REJECTED))
+
+STAGES: tuple[tuple[Stage, tuple[Status, ...]], ...] = tuple(
+    (stage, tuple(s.status for s in STATES if s.stage == stage)) for stage in Stage
+)
+STAGE_INDEX = {stage: i for i, stage in enumerate(Stage)}
+
+
+def state_of(status: str) -> State:
+    return STATE[status]
+
+
+def edges(step: Step) -> list[tuple[Status, Go]]:
+    """Where ``step`` leaves from, with the ``Go`` of each state it leaves."""
+    return [(state.status, go) for state in STATES for go in state.leaves if go.step == step]
+
+
+def step_for_action(action: str) -> Step | None:
+    """The step a trail action (``project.<verb>``) records, if it is one."""
+    prefix, _, verb = action.partition(".")
+    return STEP.get(verb) if prefix == "project" else None
