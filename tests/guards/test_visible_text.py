@@ -104,7 +104,7 @@ FORM_MODULES = [
     "publicity.forms",
     "supervision.forms",
     "ledger.forms",
-    "audit.forms",
+    "supervision.timeline_forms",
     "fundadmin.admin",
 ]
 
