@@ -9,7 +9,7 @@ from audit.admin import NoDeleteMixin, ReadOnlyAdmin
 from audit.services import event_record
 
 from . import services
-from .forms import ModelForm, MoneyField, VisibleTextMixin
+from .forms import ModelForm, MoneyField, SpecificErrorsMixin, VisibleTextMixin
 from .models import (
     CalendarYear,
     Community,
@@ -27,11 +27,11 @@ admin.site.site_title = "专项经费管理"
 admin.site.index_title = "系统管理"
 
 
-class UserForm(VisibleTextMixin, UserChangeForm):
-    """Django's user forms, with the refusal of hidden characters (fundadmin.text) by the field."""
+class UserForm(VisibleTextMixin, SpecificErrorsMixin, UserChangeForm):
+    """Django's user forms, with messages that name the field and no hidden characters."""
 
 
-class UserAddForm(VisibleTextMixin, AdminUserCreationForm):
+class UserAddForm(VisibleTextMixin, SpecificErrorsMixin, AdminUserCreationForm):
     pass
 
 
