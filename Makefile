@@ -38,7 +38,7 @@ lint: $(VENV)/.installed
 
 check: $(VENV)/.installed
 	$(PY) manage.py makemigrations --check --dry-run
-	DJANGO_SETTINGS_MODULE=fundadmin.settings.production SECRET_KEY=check-only-$$(date +%s)-not-a-real-key-0123456789abcdefghij ALLOWED_HOSTS=example.org \
+	DJANGO_SETTINGS_MODULE=fundadmin.settings.production SECRET_KEY=check-only-$$(date +%s)-not-a-real-key-0123456789abcdefghij ALLOWED_HOSTS=example.org PUBLIC_BASE_URL=https://example.org \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 venv: $(VENV)/.installed

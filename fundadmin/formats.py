@@ -56,13 +56,14 @@ def money(value) -> str:
     return figure if figure == EMPTY or _decimal(value) is None else f"{figure} {UNIT}"
 
 
-def quantity(value) -> str:
-    """A budget line's quantity: ``1.00`` → ``1``, ``2.50`` → ``2.5``, ``12000`` → ``12,000``."""
+def quantity(value, unit: str = "") -> str:
+    """A budget line's quantity as a person writes it: ``1.00`` → ``1``, ``2.50`` → ``2.5``,
+    ``12000`` → ``12,000``; with its unit, ``40 米``, ``2.5 小时`` — not ``40.00米``."""
     number = _decimal(value)
     if number is None:
-        return "" if value in (None, "") else str(value)
+        return f"{value or ''} {unit}".strip()
     text = f"{number:,.2f}".rstrip("0").rstrip(".")
-    return text
+    return f"{text} {unit}" if unit else text
 
 
 def _date(value) -> datetime.date | None:

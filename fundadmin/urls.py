@@ -16,3 +16,9 @@ urlpatterns = [
     path("supervision/", include("supervision.urls")),
     path("", include("publicity.urls")),
 ]
+
+# Chinese error pages with the site's header and a way back (fundadmin/errors.py).
+handler400 = "fundadmin.errors.bad_request"
+handler403 = "fundadmin.errors.permission_denied"
+handler404 = "fundadmin.errors.page_not_found"
+handler500 = "fundadmin.errors.server_error"

@@ -28,6 +28,7 @@ from fundadmin.formats import money
 from fundadmin.workdays import Deadline, WorkingCalendar
 from ledger.selectors import FundBalances, fund_balances, small_group_amounts, small_group_cap
 from publicity.models import Notice, Objection
+from publicity.periods import period_end
 
 from . import process
 from .machine import FACTS_ATTR
@@ -159,12 +160,14 @@ class Facts:
         return max(live, key=lambda n: (n.posted_on, n.pk), default=None)
 
     def notice_end(self, notice: Notice) -> Deadline:
-        """The last day of the notice's period. Counted before the year's calendar was published, it
-        is counted again with what is known now — never earlier than first announced."""
-        if not notice.ends_provisional:
-            return Deadline(notice.ends_on, False)
-        now = self.calendar.add_working_days(notice.posted_on, notice.period_days)
-        return Deadline(max(notice.ends_on, now.date), now.provisional)
+        """The last day of the notice's period (publicity.periods.period_end)."""
+        return period_end(
+            posted_on=notice.posted_on,
+            ends_on=notice.ends_on,
+            ends_provisional=notice.ends_provisional,
+            period_days=notice.period_days,
+            calendar=self.calendar,
+        )
 
 
 # -- loading ----------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Demo layer of publicity: residents' needs in every demo community (some adopted, one not), a
+"""Demo layer of publicity: residents' needs in every demo community (adopted by the projects
+whose titles answer them, one answered, one not adopted, the rest waiting for an answer), a
 corrected notice, a notice with objections (one dismissed, one still open) and a published 2025
 annual summary. Runs after the projects demo; finds projects by their state. Idempotent: each
 part checks for what it made before."""
@@ -18,12 +19,18 @@ from . import services
 from .annual import annual_snapshot, annual_title
 from .models import Need, Notice, Objection
 
+# (channel, content, what becomes of it). A need is linked only to a project that answers it,
+# by words of that project's title; in a community without such a project it stays received.
 NEEDS = [
-    ("door_to_door", "独居老人希望有人定期上门看望，帮忙买菜、取药。"),
-    ("service_hall", "老楼楼道灯坏了很久，晚上上下楼不安全。"),
-    ("online", "希望小区能有一个给孩子放学后写作业的地方。"),
-    ("door_to_door", "下岗职工希望社区组织一些家政、养老护理方面的技能培训。"),
+    ("door_to_door", "独居老人希望有人定期上门看望，帮忙买菜、取药。", ("助餐", "老年食堂", "慰问")),
+    ("service_hall", "老楼楼道灯坏了很久，晚上上下楼不安全。", ("声控灯", "照明")),
+    ("online", "希望小区能有一个给孩子放学后写作业的地方。", ("托管",)),
+    ("door_to_door", "下岗职工希望社区组织一些家政、养老护理方面的技能培训。", ("家政服务技能培训",)),
+    ("service_hall", "小区东门外的路灯不亮，晚上出门看不清路。", "respond"),
+    ("online", "建议用专项经费给小区保安发放夜班补贴。", "not_adopted"),
 ]
+RESPONSE = "东门外路灯属市政设施，社区已报市政路灯管理所，维修后在此告知。"
+NOT_ADOPTED = "保安补贴属于应由物业服务企业承担的费用，不得使用专项经费（《细则》第四条）。"
 CORRECTION_NOTE = "原公示中受益对象表述不准确，已更正为实际受益楼栋。"
 OBJECTION_DISMISSED = "方案中的灯具数量比实际楼道数量多，是否有浪费？"
 OBJECTION_OPEN = "希望公布承办单位是如何选定的，有没有比价。"
@@ -53,7 +60,7 @@ def load() -> None:
 
 def _needs(community: Community) -> None:
     staff = _person(Role.COMMUNITY_MEMBER, community)
-    for channel, content in NEEDS:
+    for channel, content, _ in NEEDS:
         if not Need.objects.filter(community=community, content=content).exists():
             services.need_record(
                 community=community,
@@ -62,21 +69,22 @@ def _needs(community: Community) -> None:
                 by=None if channel == "online" else staff,
                 received_on=datetime.date(2026, 1, 8),
             )
-    needs = list(Need.objects.filter(community=community, content__in=[c for _, c in NEEDS]).order_by("pk"))
-    # Adopted: the proposal cites the need (Project.needs). The projects demo built its proposals
-    # without citations, so the demo adds them to the posted projects here.
-    from .selectors import public_projects
-
-    for need, project in zip(needs[:2], public_projects().filter(community=community).order_by("pk"), strict=False):
-        if not need.projects.exists():
-            project.needs.add(need)
-    last = needs[-1] if needs else None
-    if last is not None and not last.projects.exists() and last.outcome != Need.Outcome.NOT_ADOPTED and staff:
-        services.need_mark_not_adopted(
-            need=last,
-            by=staff,
-            reason="技能培训已由街道就业服务站按市级财政安排开展，不属于本经费使用范围（《细则》第四条）。",
-        )
+    # Adopted: the proposal cites the need (Project.needs, Art. 9). The projects demo builds its
+    # proposals without citations, so they are added here, each to a project true to its title.
+    projects = list(community.projects.exclude(status__in=("withdrawn", "rejected")).order_by("pk"))
+    for _channel, content, outcome in NEEDS:
+        need = Need.objects.get(community=community, content=content)
+        if outcome == "respond":
+            if not need.response and staff:
+                services.need_respond(need=need, by=staff, response=RESPONSE)
+        elif outcome == "not_adopted":
+            if need.outcome != Need.Outcome.NOT_ADOPTED and staff:
+                services.need_mark_not_adopted(need=need, by=staff, reason=NOT_ADOPTED)
+        elif not need.projects.exists():
+            # The words in the order given: the first is the closest answer.
+            match = next((p for word in outcome for p in projects if word in p.title), None)
+            if match is not None:
+                match.needs.add(need)
 
 
 def _up_plan_notices():

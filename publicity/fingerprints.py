@@ -73,6 +73,8 @@ NOTICE_HEAD = (
     "ends_on",
     "withdrawn_at",
     "board_photo_sha256",
+    "ends_provisional",
+    "period_days",
     "successor_id",
     "community_code",
     "community_name",
@@ -80,7 +82,8 @@ NOTICE_HEAD = (
 )
 _NOTICE_HEAD_SQL = (
     "SELECT n.id, n.title, n.kind, n.community_id, n.project_id, n.fund_year_id, n.posted_on, n.ends_on,"
-    " n.withdrawn_at, n.board_photo_sha256, s.id, c.code, c.name, c.party_committee_name"
+    " n.withdrawn_at, n.board_photo_sha256, n.ends_provisional, n.period_days, s.id, c.code, c.name,"
+    " c.party_committee_name"
     " FROM publicity_notice n JOIN fundadmin_community c ON c.id = n.community_id"
     " LEFT JOIN publicity_notice s ON s.supersedes_id = n.id"
     " WHERE n.id = %s"
@@ -182,8 +185,19 @@ def notice_family(*, community_id: int, kind: str, project_id: int | None, fund_
     return _one(
         "SELECT COUNT(DISTINCT n.id), MAX(n.id), COUNT(DISTINCT CASE WHEN n.withdrawn_at IS NOT NULL THEN n.id END),"
         " MAX(n.withdrawn_at), COUNT(o.id), MAX(o.id), COUNT(o.answered_at), MAX(o.answered_at),"
-        " COUNT(o.decided_at), MAX(o.decided_at)"
+        f" COUNT(o.decided_at), MAX(o.decided_at), {_CALENDAR_STAMP}"
         " FROM publicity_notice n LEFT JOIN publicity_objection o ON o.notice_id = n.id"
         f" WHERE {' AND '.join(where)}",
         params,
     )
+
+
+# The working-day calendar, for a notice page that says how many working days are left: a year
+# published or imported (CalendarYear.updated_at) and a special day added, removed or changed
+# in kind change it. (An administrator moving a special day to another date in place, keeping
+# its kind, is the one edit it misses; the count then follows within the cache's TTL.)
+_CALENDAR_STAMP = (
+    "(SELECT COUNT(*) FROM fundadmin_calendaryear), (SELECT MAX(updated_at) FROM fundadmin_calendaryear),"
+    " (SELECT COUNT(*) FROM fundadmin_specialday), (SELECT MAX(id) FROM fundadmin_specialday),"
+    " (SELECT COUNT(*) FROM fundadmin_specialday WHERE kind = 'holiday')"
+)

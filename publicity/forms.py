@@ -98,6 +98,15 @@ class ReasonForm(Form):
     )
 
 
+class ResponseForm(Form):
+    response = forms.CharField(
+        label="回应内容（公开）",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "请填写回应内容。", "max_length": "回应内容不能超过 %(limit_value)d 字。"},
+    )
+
+
 class CorrectionForm(Form):
     title = forms.CharField(label="标题", max_length=200)
     description = forms.CharField(label="项目内容", required=False, widget=forms.Textarea(attrs={"rows": 3}))

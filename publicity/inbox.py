@@ -1,7 +1,8 @@
 """What publicity puts in a user's inbox (registered in fundadmin.inbox.SOURCES).
 
-- the community Party committee: objections awaiting its answer, notices ending within two working
-  days (the next step waits on them), the annual summary from 1 December until it is posted;
+- the community Party committee: objections awaiting its answer (due by the reply period), the
+  needs awaiting an answer (one line per community), notices ending within two working days (the
+  next step waits on them), the annual summary from 1 December until it is posted;
 - the working committee: answered objections awaiting its decision (they hold the project).
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db.models import Count, Min
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,7 +20,7 @@ from fundadmin.permissions import scopes_with
 from fundadmin.workdays import Deadline, WorkingCalendar
 
 from .annual import annual_due_date
-from .models import Notice, Objection
+from .models import Need, Notice, Objection
 
 ENDING_SOON_WORKING_DAYS = 2
 ANNUAL_REMINDER_FROM = (12, 1)
@@ -47,7 +49,9 @@ def inbox_items(user, calendar: WorkingCalendar) -> list[InboxItem]:
                 action="答复异议",
                 url=reverse("publicity:staff_objections", args=[o.notice.community.code]),
                 community=o.notice.community.name,
-                note="异议办结前项目暂停办理",
+                # The reply period (settings.OBJECTION_REPLY_WORKING_DAYS): shown overdue after it.
+                deadline=Deadline(o.reply_due_on, o.reply_due_provisional) if o.reply_due_on else None,
+                note="异议办结前项目暂停办理；居民可在查询页面看到答复期限",
             )
         )
     deciding = _committees(user, "manage_execution")
@@ -61,6 +65,27 @@ def inbox_items(user, calendar: WorkingCalendar) -> list[InboxItem]:
                 url=reverse("publicity:staff_objections", args=[o.notice.community.code]),
                 community=o.notice.community.name,
                 note="异议办结前项目暂停办理",
+            )
+        )
+    # Needs awaiting an answer: one line per community (a quarter's collection can be dozens),
+    # due when the earliest of them is.
+    proposing = _communities(user, "propose_project")
+    waiting = (
+        Need.objects.filter(community__in=proposing, outcome=Need.Outcome.RECEIVED, response="", projects__isnull=True)
+        .values("community__code", "community__name")
+        .annotate(count=Count("pk"), first_due=Min("reply_due_on"))
+        .order_by("community__code")
+    )
+    for row in waiting:
+        overdue = row["first_due"] is not None and row["first_due"] < today
+        items.append(
+            InboxItem(
+                title=f"{row['count']} 条民意诉求待回应",
+                action="回应居民诉求",
+                url=reverse("publicity:staff_needs", args=[row["community__code"]]),
+                community=row["community__name"],
+                deadline=Deadline(row["first_due"], False) if row["first_due"] else None,
+                note="最早一条的回应期限" + ("已过" if overdue else "") + "；回应、标记未采纳或纳入项目均可",
             )
         )
     horizon = calendar.add_working_days(today, ENDING_SOON_WORKING_DAYS).date

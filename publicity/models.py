@@ -16,6 +16,14 @@ from django.utils import timezone
 from fundadmin.models import Community
 
 
+def new_tracking_code() -> str:
+    return secrets.token_hex(5).upper()
+
+
+# What a typed tracking code may hold (upper-cased): anything else cannot be one.
+TRACKING_CODE = re.compile(r"[0-9A-Z]{1,12}")
+
+
 class Need(models.Model):
     """A resident's need, gathered door to door, at the service hall or online (Art. 6, 9)."""
 
@@ -29,6 +37,13 @@ class Need(models.Model):
         RECEIVED = "received", "已收到"
         ADOPTED = "adopted", "已纳入项目"
         NOT_ADOPTED = "not_adopted", "未采纳"
+
+    class Status(models.TextChoices):
+        """What a resident follows with the tracking code, like an objection's state."""
+
+        RECEIVED = "received", "收到"
+        RESPONDED = "responded", "已回应"
+        ADOPTED = "adopted", "纳入项目"
 
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="needs", verbose_name="社区")
     channel = models.CharField("收集渠道", max_length=20, choices=Channel.choices)
@@ -46,6 +61,17 @@ class Need(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     outcome_at = models.DateTimeField(null=True, blank=True)
+    # The resident's receipt (like an objection's): the need's page is found with it.
+    tracking_code = models.CharField("查询码", max_length=12, unique=True, default=new_tracking_code)
+    response = models.TextField("社区回应", blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+    # Fixed when the need is recorded (settings.NEED_REPLY_WORKING_DAYS after received_on), so a
+    # later change of the setting never moves a date already promised (SPEC.md "Decisions").
+    reply_due_on = models.DateField("答复期限", null=True, blank=True)
+    reply_due_provisional = models.BooleanField("答复期限为暂定", default=False)
 
     class Meta:
         verbose_name = "民意诉求"
@@ -66,6 +92,24 @@ class Need(models.Model):
     @property
     def effective_outcome_label(self) -> str:
         return self.Outcome(self.effective_outcome).label
+
+    @property
+    def status(self) -> str:
+        """收到 → 已回应 (the community answered, or decided not to take it up) → 纳入项目 (a
+        proposal cites it, Art. 9). Read from the record, so it cannot disagree with it."""
+        if self.projects.all():
+            return self.Status.ADOPTED
+        if self.response or self.outcome == self.Outcome.NOT_ADOPTED:
+            return self.Status.RESPONDED
+        return self.Status.RECEIVED
+
+    @property
+    def status_label(self) -> str:
+        return self.Status(self.status).label
+
+    def reply_overdue(self, today: datetime.date) -> bool:
+        """No answer of any kind (a response, a refusal, a proposal citing it) by the due date."""
+        return self.status == self.Status.RECEIVED and self.reply_due_on is not None and today > self.reply_due_on
 
 
 class NoticeQuerySet(models.QuerySet):
@@ -228,14 +272,6 @@ class Notice(models.Model):
         return self.STATUS_LABELS[self.status]
 
 
-def new_tracking_code() -> str:
-    return secrets.token_hex(5).upper()
-
-
-# What a typed tracking code may hold (upper-cased): anything else cannot be one.
-TRACKING_CODE = re.compile(r"[0-9A-Z]{1,12}")
-
-
 class Objection(models.Model):
     """A resident's objection while a notice is up (Art. 10). It holds the project until the
     working committee decides it."""
@@ -274,6 +310,10 @@ class Objection(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     remedy = models.CharField("异议成立后的处理", max_length=10, choices=Remedy.choices, blank=True)
+    # By when the community must answer (settings.OBJECTION_REPLY_WORKING_DAYS after the day it
+    # came in), fixed at submission and shown on the tracking page (SPEC.md "Decisions").
+    reply_due_on = models.DateField("答复期限", null=True, blank=True)
+    reply_due_provisional = models.BooleanField("答复期限为暂定", default=False)
 
     class Meta:
         verbose_name = "异议"
@@ -286,3 +326,7 @@ class Objection(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
+
+    def reply_overdue(self, today: datetime.date) -> bool:
+        """Still waiting for the community's answer after its due date."""
+        return self.state == self.State.OPEN and self.reply_due_on is not None and today > self.reply_due_on

@@ -14,13 +14,10 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from fundadmin.addresses import public_url
 from fundadmin.workdays import CONVENTION_NOTE, PROVISIONAL_NOTE
 
 from .models import Notice
-
-
-def public_url(path: str) -> str:
-    return settings.PUBLIC_BASE_URL.rstrip("/") + path
 
 
 def qr_data_uri(text: str) -> str:
@@ -38,10 +35,12 @@ def _render(template: str, context: dict) -> bytes:
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 
 
-def notice_pdf(notice: Notice) -> bytes:
+def notice_pdf(notice: Notice, request=None) -> bytes:
+    """The A4 notice for the board. ``request``: the one asking for it, whose address the QR code
+    carries outside production (fundadmin.addresses)."""
     from .selectors import public_objections, version_chain
 
-    url = public_url(reverse("publicity:notice_detail", args=[notice.pk]))
+    url = public_url(reverse("publicity:notice_detail", args=[notice.pk]), request)
     chain = version_chain(notice)
     return _render(
         "publicity/pdf/notice.html",
@@ -58,10 +57,10 @@ def notice_pdf(notice: Notice) -> bytes:
     )
 
 
-def application_form_pdf(project) -> bytes:
+def application_form_pdf(project, request=None) -> bytes:
     """《社区党组织服务群众专项经费使用申请审批表》 filled from the record (SPEC.md "The
     application-and-approval form"); every opinion box keeps room for the wet signature and seal."""
-    from projects.models import Review
+    from projects.models import Invoice, Review, Settlement, Signature
 
     from .selectors import public_objections
 
@@ -69,6 +68,8 @@ def application_form_pdf(project) -> bytes:
     for review in project.reviews.select_related("decided_by").order_by("decided_at", "pk"):
         reviews[review.kind] = review  # the latest opinion of each body is the one on the form
     plan_notices = list(project.notices.filter(kind=Notice.Kind.PLAN).order_by("posted_on", "pk"))
+    invoice = Invoice.objects.filter(project=project).first()
+    signatures = {s.order: s for s in invoice.signatures.select_related("signer")} if invoice else {}
     return _render(
         "publicity/pdf/application_form.html",
         {
@@ -81,7 +82,17 @@ def application_form_pdf(project) -> bytes:
             "preliminary": reviews[Review.Kind.PRELIMINARY],
             "committee": reviews[Review.Kind.COMMITTEE],
             "construction": reviews[Review.Kind.CONSTRUCTION],
+            "inspection": project.inspections.order_by("inspected_on", "pk").select_related("recorded_by").last(),
+            "invoice": invoice,
+            # The three signatures in their order (Art. 13), each box printed whether signed yet or not.
+            "signature_boxes": [
+                (order, Signature.ORDER_ROLES[order].label, signatures.get(order)) for order in (1, 2, 3)
+            ],
+            "settlement": Settlement.objects.filter(project=project).select_related("recorded_by").first(),
+            "completion_notices": list(
+                project.notices.filter(kind__in=(Notice.Kind.COMPLETION, Notice.Kind.PAYMENT)).order_by("posted_on")
+            ),
             "convention_note": CONVENTION_NOTE,
-            "url": public_url(reverse("publicity:project_public", args=[project.pk])),
+            "url": public_url(reverse("publicity:project_public", args=[project.pk]), request),
         },
     )

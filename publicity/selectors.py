@@ -83,13 +83,26 @@ def public_projects():
     return Project.objects.filter(pk__in=Notice.objects.filter(project__isnull=False).values("project_id"))
 
 
-def needs_for_community(community: Community):
+def _needs_with_projects():
     from projects.models import Project
 
+    return Need.objects.prefetch_related(
+        Prefetch("projects", queryset=Project.objects.only("pk", "number", "title", "status"))
+    )
+
+
+def needs_for_community(community: Community):
+    return _needs_with_projects().filter(community=community).order_by("-received_on", "-pk")
+
+
+def need_by_tracking_code(code: str) -> Need | None:
+    """A need as its tracking page shows it: never the submitter's name or contact."""
     return (
-        Need.objects.filter(community=community)
-        .prefetch_related(Prefetch("projects", queryset=Project.objects.only("pk", "number", "title", "status")))
-        .order_by("-received_on", "-pk")
+        _needs_with_projects()
+        .select_related("community")
+        .defer("submitter_name", "submitter_contact")
+        .filter(tracking_code=code)
+        .first()
     )
 
 

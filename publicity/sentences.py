@@ -61,3 +61,6 @@ def register_sentences() -> None:
     register("objection.moot", _objection("一并办结异议"))
     register("need.record", _need)
     register("need.not_adopted", lambda e: f"决定不采纳「{e.object_repr}」；理由：{quoted(e.reason)}")
+    register(
+        "need.respond", lambda e: f"回应「{e.object_repr}」：{quoted((e.changes or {}).get('response') or e.reason)}"
+    )

@@ -25,6 +25,7 @@ from fundadmin.uploads import PHOTOS, inspect_upload
 from fundadmin.workdays import WorkingCalendar
 
 from .models import Need, Notice, Objection
+from .periods import need_reply_deadline, objection_reply_deadline
 
 
 def _money(value) -> str:
@@ -316,18 +317,29 @@ OBJECTION_TEXT_MAX = 2000
 PERSONAL_MAX = 50
 
 
-def objection_submit(*, notice: Notice, text: str, name: str = "", contact: str = "") -> Objection:
+def objection_submit(
+    *, notice: Notice, text: str, name: str = "", contact: str = "", calendar: WorkingCalendar | None = None
+) -> Objection:
     """A resident objects while the notice is up. No login: the tracking code is their receipt.
-    The objection holds the project until the working committee decides it."""
+    The objection holds the project until the working committee decides it, and the community
+    must answer it within the reply period, counted from the day after it came in (SPEC.md
+    "Decisions the rules leave to us"; the date is fixed now and shown to the resident)."""
     text = required_text(text, "异议内容", OBJECTION_TEXT_MAX)
     name = optional_text(name, "姓名", PERSONAL_MAX)
     contact = optional_text(contact, "联系方式", PERSONAL_MAX)
+    due = objection_reply_deadline(timezone.localdate(), calendar or WorkingCalendar())
     with transaction.atomic():
         notice = _locked_notice(notice)
         if notice.status != "up":
             raise ValidationError("该公示不在公示期内，不能再提出异议。", code="not_up")
         objection = Objection.objects.create(
-            notice=notice, text=text, name=name, contact=contact, client_address=current_client_address.get()
+            notice=notice,
+            text=text,
+            name=name,
+            contact=contact,
+            client_address=current_client_address.get(),
+            reply_due_on=due.date,
+            reply_due_provisional=due.provisional,
         )
         # The trail records that an objection came in, never who made it.
         event_record(
@@ -432,9 +444,11 @@ def need_record(
     received_on: datetime.date | None = None,
     name: str = "",
     contact: str = "",
+    calendar: WorkingCalendar | None = None,
 ) -> Need:
     """Record a need: from the public form (``by`` is None, channel online) or by staff who
-    gathered it door to door, at the service hall or elsewhere (channel recorded)."""
+    gathered it door to door, at the service hall or elsewhere (channel recorded). The tracking
+    code is the resident's receipt."""
     content = required_text(content, "诉求内容", 2000)
     name = optional_text(name, "姓名", PERSONAL_MAX)
     contact = optional_text(contact, "联系方式", PERSONAL_MAX)
@@ -448,6 +462,9 @@ def need_record(
         raise ValidationError("居民网上提交的诉求，渠道只能是“网上提交”。", code="channel_invalid")
     if by is not None:
         require(by, "propose_project", community)
+    # The community answers within the reply period from the day it was received (the date is
+    # fixed now: a need gathered door to door last week is due a week earlier than one typed today).
+    due = need_reply_deadline(received_on, calendar or WorkingCalendar())
     with transaction.atomic():
         need = Need.objects.create(
             community=community,
@@ -457,6 +474,8 @@ def need_record(
             submitter_name=name,
             submitter_contact=contact,
             recorded_by=by,
+            reply_due_on=due.date,
+            reply_due_provisional=due.provisional,
         )
         event_record(
             action="need.record",
@@ -465,6 +484,29 @@ def need_record(
             community=community,
             object_repr=f"民意诉求 #{need.pk}",
             changes={"channel": channel, "received_on": received_on},
+        )
+    return need
+
+
+def need_respond(*, need: Need, by, response: str) -> Need:
+    """The community answers a need (shown publicly and on its tracking page): what it will do,
+    or why someone else does it. Once: an answer is never overwritten; a later decision not to
+    take the need up is recorded beside it (need_mark_not_adopted)."""
+    response = required_text(response, "回应内容", 1000)
+    with transaction.atomic():
+        need = Need.objects.select_for_update().get(pk=need.pk)
+        require(by, "propose_project", need.community)
+        if need.response:
+            raise ValidationError("该诉求已回应过；如需补充，请在项目或“未采纳”理由中说明。", code="responded")
+        need.response, need.responded_by, need.responded_at = response, by, timezone.now()
+        need.save(update_fields=["response", "responded_by", "responded_at"])
+        event_record(
+            action="need.respond",
+            obj=need,
+            actor=by,
+            community=need.community,
+            object_repr=f"民意诉求 #{need.pk}",
+            changes={"response": response},
         )
     return need
 

@@ -7,6 +7,7 @@ change is POST-only; the service checks the acting permission and says why it re
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,6 +29,7 @@ from .forms import (
     DecisionForm,
     PhotoForm,
     ReasonForm,
+    ResponseForm,
     StaffNeedForm,
 )
 from .models import Need, Notice, Objection
@@ -168,17 +170,26 @@ def notice_photo_upload(request, pk):
 @require_GET
 def objections(request, code):
     community = _community(request.user, code)
-    rows = (
+    today = timezone.localdate()
+    rows = list(
         Objection.objects.filter(notice__community=community)
         .select_related("notice__project", "answered_by", "decided_by")
         .order_by("-submitted_at")
     )
+    for o in rows:
+        o.overdue = o.reply_overdue(today)
+        o.answered_late = bool(
+            o.answered_at and o.reply_due_on and timezone.localtime(o.answered_at).date() > o.reply_due_on
+        )
     return render(
         request,
         "publicity/staff/objections.html",
         {
             "community": community,
             "rows": rows,
+            "overdue_count": sum(o.overdue for o in rows),
+            "reply_days": settings.OBJECTION_REPLY_WORKING_DAYS,
+            **PERIOD_NOTES,
             "may_answer": check(request.user, "act_for_community", community),
             "may_decide": check(request.user, "manage_execution", community),
             "answer_form": AnswerForm(),
@@ -218,12 +229,19 @@ def objection_answer(request, pk):
 @require_GET
 def needs(request, code):
     community = _community(request.user, code)
+    today = timezone.localdate()
+    rows = list(selectors.needs_for_community(community).select_related("recorded_by", "outcome_by", "responded_by"))
+    for n in rows:
+        n.overdue = n.reply_overdue(today)
     return render(
         request,
         "publicity/staff/needs.html",
         {
             "community": community,
-            "needs": selectors.needs_for_community(community).select_related("recorded_by", "outcome_by"),
+            "needs": rows,
+            "overdue_count": sum(n.overdue for n in rows),
+            "reply_days": settings.NEED_REPLY_WORKING_DAYS,
+            **PERIOD_NOTES,
             "may_record": check(request.user, "propose_project", community),
             "form": StaffNeedForm(initial={"received_on": timezone.localdate()}),
             "reason_form": ReasonForm(),
@@ -254,6 +272,24 @@ def need_record(request, code):
         "已登记民意诉求。",
         "publicity:staff_needs",
         code=code,
+    )
+
+
+@login_required
+@require_POST
+def need_respond(request, pk):
+    need = get_object_or_404(Need.objects.select_related("community__committee"), pk=pk)
+    _readable(request.user, need)
+    form = ResponseForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("publicity:staff_needs", code=need.community.code)
+    return _done(
+        request,
+        lambda: services.need_respond(need=need, by=request.user, response=form.cleaned_data["response"]),
+        "已回应，回应内容将在诉求清单和居民的查询页面中公开。",
+        "publicity:staff_needs",
+        code=need.community.code,
     )
 
 

@@ -18,8 +18,10 @@ urlpatterns = [
     path("notice/<int:pk>/photo/", views.notice_photo, name="notice_photo"),
     path("notice/<int:pk>/object/", views.objection_submit, name="objection_submit"),
     path("objection/", views.objection_track, name="objection_track"),
+    path("need/", views.need_track, name="need_track"),
     path("project/<int:pk>/", views.project_public, name="project_public"),
     path("project/<int:pk>/application-form.pdf", views.application_form_pdf, name="application_form_pdf"),
+    path("display/", views.display_mode, name="display_mode"),
     # Staff pages (login; permission-checked).
     path("publicity/c/<slug:code>/notices/", staff_views.notices, name="staff_notices"),
     path("publicity/notice/<int:pk>/correct/", staff_views.notice_correct, name="notice_correct"),
@@ -30,6 +32,7 @@ urlpatterns = [
     path("publicity/c/<slug:code>/needs/", staff_views.needs, name="staff_needs"),
     path("publicity/c/<slug:code>/needs/new/", staff_views.need_record, name="need_record"),
     path("publicity/need/<int:pk>/not-adopted/", staff_views.need_not_adopted, name="need_not_adopted"),
+    path("publicity/need/<int:pk>/respond/", staff_views.need_respond, name="need_respond"),
     path("publicity/c/<slug:code>/annual/<int:year>/", staff_views.annual_review, name="annual_review"),
     path("publicity/committee/<slug:code>/annual/<int:year>/", staff_views.annual_status, name="annual_status"),
 ]

@@ -11,6 +11,7 @@ import json
 import math
 from itertools import groupby
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,13 +21,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from fundadmin import display
 from fundadmin.models import Community
 from fundadmin.permissions import can_view
-from fundadmin.workdays import CONVENTION_NOTE, PROVISIONAL_NOTE
+from fundadmin.workdays import CONVENTION_NOTE, PROVISIONAL_NOTE, WorkingCalendar
 
-from . import fingerprints, opendata, pdf, ratelimit, selectors, services
+from . import fingerprints, opendata, pdf, periods, ratelimit, selectors, services
 from .forms import ObjectionForm, PublicNeedForm
 from .models import TRACKING_CODE, Need, Notice, Objection
 
@@ -110,6 +113,20 @@ def _notice_page(request, pk: int, form: ObjectionForm | None = None, status: in
     )
     full = functools.cache(lambda: _notice(pk))
 
+    def days_left():
+        # Read only when the content is rendered afresh: the key holds today and a stamp of the
+        # working-day calendar (fingerprints.notice_family), which the count depends on.
+        if state != "up":
+            return None
+        return periods.notice_days_left(
+            posted_on=head["posted_on"],
+            ends_on=head["ends_on"],
+            ends_provisional=head["ends_provisional"],
+            period_days=head["period_days"],
+            today=today,
+            calendar=WorkingCalendar(),
+        )
+
     def history() -> dict:
         chain = selectors.version_chain(full())
         index = chain.index(full())
@@ -128,6 +145,7 @@ def _notice_page(request, pk: int, form: ObjectionForm | None = None, status: in
             "notice": SimpleLazyObject(full),
             "s": SimpleLazyObject(lambda: full().snapshot),
             "status": state,
+            "days_left": SimpleLazyObject(days_left),
             "versions": SimpleLazyObject(history),
             # The form is never cached: it carries the visitor's CSRF token and their errors.
             "form": form or (ObjectionForm() if state == "up" else None),
@@ -187,11 +205,8 @@ def objection_submit(request, pk):
 
 @require_GET
 def objection_track(request):
-    code = request.GET.get("code", "").strip().upper()[:12]
-    objection, problem = None, ""
-    if code and not TRACKING_CODE.fullmatch(code):
-        # Never sent to the database: PostgreSQL refuses a NUL in a text parameter.
-        code, problem = "", "查询码只含数字和英文字母，请核对后重试。"
+    code, problem = _tracking_code(request)
+    objection = None
     if code:
         objection = (
             Objection.objects.select_related("notice")
@@ -209,17 +224,87 @@ def objection_track(request):
                 "notice__title",
                 "notice__posted_on",
                 "notice__ends_on",
+                "reply_due_on",
+                "reply_due_provisional",
             )
             .filter(tracking_code=code)
             .first()
         )
-    return render(request, "publicity/objection_track.html", {"code": code, "objection": objection, "problem": problem})
+    reply = None
+    if objection is not None and objection.reply_due_on is not None:
+        reply = periods.reply_deadline_now(
+            due_on=objection.reply_due_on,
+            provisional=objection.reply_due_provisional,
+            received=timezone.localtime(objection.submitted_at).date(),
+            days=settings.OBJECTION_REPLY_WORKING_DAYS,
+            calendar=WorkingCalendar(),
+        )
+    return render(
+        request,
+        "publicity/objection_track.html",
+        {
+            "code": code,
+            "objection": objection,
+            "problem": problem,
+            "reply": reply,
+            "overdue": reply is not None
+            and objection.state == Objection.State.OPEN
+            and timezone.localdate() > reply.date,
+            **PERIOD_NOTES,
+        },
+    )
+
+
+def _tracking_code(request) -> tuple[str, str]:
+    """The typed code, upper-cased, and what is wrong with it if it cannot be one."""
+    code = request.GET.get("code", "").strip().upper()[:12]
+    if code and not TRACKING_CODE.fullmatch(code):
+        # Never sent to the database: PostgreSQL refuses a NUL in a text parameter.
+        return "", "查询码只含数字和英文字母，请核对后重试。"
+    return code, ""
+
+
+@require_GET
+def need_track(request):
+    """What happened to the need a resident submitted: 收到 / 已回应 / 纳入项目, and by when the
+    community answers (SPEC.md "Decisions the rules leave to us")."""
+    code, problem = _tracking_code(request)
+    need = None
+    if code:
+        need = selectors.need_by_tracking_code(code)
+    reply, public_ids = None, set()
+    if need is not None:
+        public_ids = selectors.public_project_ids(need.projects.all())
+        if need.reply_due_on is not None:
+            reply = periods.reply_deadline_now(
+                due_on=need.reply_due_on,
+                provisional=need.reply_due_provisional,
+                received=need.received_on,
+                days=settings.NEED_REPLY_WORKING_DAYS,
+                calendar=WorkingCalendar(),
+            )
+    return render(
+        request,
+        "publicity/need_track.html",
+        {
+            "code": code,
+            "need": need,
+            "problem": problem,
+            "reply": reply,
+            "public_ids": public_ids,
+            "overdue": need is not None
+            and reply is not None
+            and need.status == Need.Status.RECEIVED
+            and timezone.localdate() > reply.date,
+            **PERIOD_NOTES,
+        },
+    )
 
 
 @require_GET
 def notice_pdf(request, pk):
     notice = _notice(pk)
-    response = HttpResponse(pdf.notice_pdf(notice), content_type="application/pdf")
+    response = HttpResponse(pdf.notice_pdf(notice, request), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="notice-{notice.pk}-v{notice.version}.pdf"'
     return response
 
@@ -299,7 +384,7 @@ def need_list(request, code):
     return render(
         request,
         "publicity/need_list.html",
-        {"community": community, "needs": needs, "public_ids": public_ids},
+        {"community": community, "needs": needs, "public_ids": public_ids, **PERIOD_NOTES},
     )
 
 
@@ -315,7 +400,7 @@ def need_submit(request, code):
                 return render(request, "publicity/rejected.html", status=400)
             return render(request, "publicity/need_form.html", {"community": community, "form": form}, status=400)
         try:
-            services.need_record(
+            need = services.need_record(
                 community=community,
                 content=form.cleaned_data["content"],
                 channel=Need.Channel.ONLINE,
@@ -325,8 +410,10 @@ def need_submit(request, code):
         except ValidationError as exc:
             form.add_error(None, exc)
             return render(request, "publicity/need_form.html", {"community": community, "form": form}, status=400)
-        messages.success(request, "您的诉求已收到，社区会在诉求清单中公布处理情况。")
-        return redirect("publicity:need_list", code=community.code)
+        messages.success(
+            request, f"您的诉求已收到。查询码：{need.tracking_code}，请记下，用它查看社区的回应和处理情况。"
+        )
+        return redirect(reverse("publicity:need_track") + f"?code={need.tracking_code}")
     return render(request, "publicity/need_form.html", {"community": community, "form": form})
 
 
@@ -338,7 +425,7 @@ def open_data_schema(request):
         {
             "datasets": opendata.DATASETS,
             "version": opendata.SCHEMA_VERSION,
-            "communities": Community.objects.select_related("committee"),
+            "communities": Community.objects.select_related("committee").order_by("committee__name", "name"),
         },
     )
 
@@ -372,6 +459,28 @@ def application_form_pdf(request, pk):
     verdict = can_view(request.user, project)
     if not verdict:
         raise PermissionDenied(verdict.reason)
-    response = HttpResponse(pdf.application_form_pdf(project), content_type="application/pdf")
+    response = HttpResponse(pdf.application_form_pdf(project, request), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="application-{project.number}.pdf"'
+    return response
+
+
+@require_GET
+def display_mode(request):
+    """Large text on or off (适老化), then back to the page the resident was reading. A link, not a
+    script: it works with JavaScript off. Only a display preference is stored (a cookie)."""
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        target = reverse("publicity:index")
+    response = redirect(target)
+    if request.GET.get("size") == display.LARGE:
+        response.set_cookie(
+            display.COOKIE,
+            display.LARGE,
+            max_age=display.MAX_AGE,
+            samesite="Lax",
+            httponly=True,
+            secure=request.is_secure(),
+        )
+    else:
+        response.delete_cookie(display.COOKIE, samesite="Lax")
     return response

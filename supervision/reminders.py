@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import event_record
+from fundadmin.addresses import public_base_url
 from fundadmin.inbox import InboxItem
 from fundadmin.models import RoleAssignment, User
 from fundadmin.workdays import CONVENTION_NOTE, WorkingCalendar
@@ -45,7 +46,7 @@ def user_items(user: User, calendar: WorkingCalendar) -> list[InboxItem]:
 
 
 def digest_text(user: User, items: list[InboxItem], today: datetime.date) -> tuple[str, str]:
-    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    base = public_base_url()
     overdue = sum(1 for i in items if i.is_overdue(today))
     subject = f"【专项经费】待办提醒：{len(items)}项" + (f"，其中{overdue}项已超期" if overdue else "")
     lines = [f"{user.display_name}，您好：", "", f"截至{today:%Y年%m月%d日}，以下事项等待您办理：", ""]

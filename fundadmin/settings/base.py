@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "audit.middleware.ClientAddressMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so that a view's database error becomes the "database unreachable" page (503).
+    "fundadmin.errors.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "fundadmin.urls"
@@ -88,6 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "fundadmin.display.context",
             ],
             # Money and date filters (|money, |date_table, |date_prose, …) in every template.
             "builtins": ["fundadmin.templatetags.fundadmin_format"],
@@ -186,6 +189,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Served at the site's root by whitenoise: /favicon.ico, which browsers ask for on every visit.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "media/"  # never served directly: documents go through permission-checking views
 STORAGES = {
@@ -213,8 +218,15 @@ FUNDADMIN_MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 *
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# Public base address used in QR codes on paper notices (the notice board links to the site).
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# The public address in QR codes, PDF footers and e-mails (fundadmin/addresses.py). Required in
+# production; unset elsewhere, it follows the address each request came to (the port served).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").strip()
+
+# Residents get answers on a clock (SPEC.md "Decisions the rules leave to us"): the community
+# answers an objection, and a need, within this many working days of the day it came in
+# (当天不计入). A change applies to what comes in afterwards; dates already given stay.
+OBJECTION_REPLY_WORKING_DAYS = int(os.environ.get("OBJECTION_REPLY_WORKING_DAYS", "5"))
+NEED_REPLY_WORKING_DAYS = int(os.environ.get("NEED_REPLY_WORKING_DAYS", "10"))
 
 # Reminder e-mail: the console in development; SMTP when EMAIL_HOST is set.
 if os.environ.get("EMAIL_HOST"):

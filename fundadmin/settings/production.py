@@ -1,11 +1,12 @@
 """Production: PostgreSQL via DATABASE_URL, gunicorn behind a reverse proxy that terminates TLS."""
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, STORAGES
+from .base import PUBLIC_BASE_URL, SECRET_KEY, STORAGES
 from .cluster import caches_from_env, default_storage_from_env, session_engine_for
 
 ENVIRONMENT = "production"
@@ -13,6 +14,10 @@ DEBUG = False
 
 if SECRET_KEY.startswith("dev-only") or len(SECRET_KEY) < 40:
     raise ImproperlyConfigured("Set SECRET_KEY to a long random value (at least 40 characters).")
+# The address printed in QR codes on the paper notices: a guess from a request's Host header
+# would print whatever name a visitor happened to use (fundadmin/addresses.py).
+if not re.fullmatch(r"https?://[^/\s]+/?", PUBLIC_BASE_URL):
+    raise ImproperlyConfigured("Set PUBLIC_BASE_URL to the address residents reach, e.g. https://fund.example.gov.cn")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"

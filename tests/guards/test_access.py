@@ -32,6 +32,8 @@ PUBLIC = {
     "publicity:notice_photo",
     "publicity:objection_submit",
     "publicity:objection_track",
+    "publicity:need_track",
+    "publicity:display_mode",
     "publicity:project_public",
 }
 # Django admin's own sign-in pages; every other admin page redirects to them.
@@ -82,6 +84,7 @@ def url_kwargs(name: str, keys: list[str], world, extra: dict) -> dict:
         "publicity:objection_answer": world.objection.pk,
         "projects:objection_decide": world.objection.pk,
         "publicity:need_not_adopted": world.need.pk,
+        "publicity:need_respond": world.need.pk,
         "publicity:project_public": project.pk,
         "publicity:application_form_pdf": project.pk,
         "supervision:opinion_detail": extra.get("opinion"),

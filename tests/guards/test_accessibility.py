@@ -1,6 +1,7 @@
 """Accessibility: axe-core (npm, tests/guards/package.json, installed by `make test`) runs in
-Debian's Chromium on the public pages at a phone's 360 px and on the main staff pages at desktop
-size. No serious or critical violation is allowed."""
+Debian's Chromium on the public pages at a phone's 360 px — in the normal and the large-text mode,
+error pages included — and on the main staff pages at desktop size. No serious or critical
+violation is allowed."""
 
 from __future__ import annotations
 
@@ -17,11 +18,11 @@ AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = {"serious", "critical"}
 
 
-def axe_violations(page, url: str) -> list[str]:
+def axe_violations(page, url: str, status: int = 200) -> list[str]:
     if not AXE.exists():
         raise RuntimeError(f"{AXE} is missing: run `make test` (it runs npm ci --prefix tests/guards).")
     response = page.goto(page.base + url)
-    assert response.status == 200, url
+    assert response.status == status, url
     # Evaluated through the DevTools protocol, which the page's CSP does not apply to.
     page.evaluate(AXE.read_text())
     result = page.evaluate(
@@ -46,12 +47,32 @@ def public_urls(world) -> list[str]:
         f"/c/{code}/annual/",
         "/data/",
         f"/objection/?code={world.objection.tracking_code}",
+        f"/need/?code={world.need.tracking_code}",
+        "/need/",
         "/accounts/login/",
     ]
 
 
+# Error pages a resident can meet (fundadmin/errors.py), with the status each answers.
+ERROR_URLS = [("/no-such-page/", 404), ("/notice/987654/", 404)]
+
+
 def test_public_pages_on_a_phone(phone, world):
     found = [v for url in public_urls(world) for v in axe_violations(phone, url)]
+    found += [v for url, status in ERROR_URLS for v in axe_violations(phone, url, status)]
+    assert not found, "\n".join(found)
+
+
+def test_public_pages_in_the_large_text_mode(phone, world):
+    """The 适老化 mode (fundadmin/display.py) is held to the same standard as the normal one."""
+    from fundadmin import display
+
+    phone.context.add_cookies([{"name": display.COOKIE, "value": display.LARGE, "url": phone.base}])
+    found = []
+    for url in public_urls(world):
+        found += axe_violations(phone, url)
+        assert phone.evaluate("document.body.classList.contains('large-text')"), url
+    found += [v for url, status in ERROR_URLS for v in axe_violations(phone, url, status)]
     assert not found, "\n".join(found)
 
 
@@ -66,6 +87,7 @@ def staff_urls(world) -> list[tuple[Role, str]]:
         (Role.COMMUNITY_SECRETARY, "/projects/new/"),
         (Role.COMMUNITY_SECRETARY, f"/publicity/c/{code}/notices/"),
         (Role.COMMITTEE_MEMBER, f"/publicity/c/{code}/objections/"),
+        (Role.COMMUNITY_MEMBER, f"/publicity/c/{code}/needs/"),
         (Role.FINANCE, "/ledger/"),
         (Role.FINANCE, f"/ledger/{code}/{year}/"),
         (Role.FINANCE, f"/ledger/committee/{a.community.committee.code}/{year}/"),

@@ -34,8 +34,9 @@ BUDGET = {
     "committee dashboard": 20,  # eleven panels, each one or two queries
 }
 # Three sources: projects (with their facts, the separation-of-duties rules' reviews and
-# signatures among them, and the role holders each row's sentence names), publicity, supervision.
-INBOX_BUDGET = 14
+# signatures among them, and the role holders each row's sentence names), publicity (objections,
+# notices ending, needs awaiting an answer — one grouped query), supervision.
+INBOX_BUDGET = 15
 
 
 def pages(world) -> list[tuple[str, Role | None, str]]:

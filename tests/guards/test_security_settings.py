@@ -17,6 +17,7 @@ from fundadmin.roles import Role
 PRODUCTION_ENV = {
     "SECRET_KEY": "guard-" + "k3y-" * 12,
     "ALLOWED_HOSTS": "fund.example.org",
+    "PUBLIC_BASE_URL": "https://fund.example.org",
     "DATABASE_URL": "sqlite:///unused.sqlite3",
 }
 # Settings that describe the machine rather than its security; the test database stays.
@@ -54,6 +55,17 @@ def test_check_deploy_is_clean_under_production_settings(db, monkeypatch, capsys
 def test_production_refuses_the_development_key(monkeypatch):
     with pytest.raises(ImproperlyConfigured):
         production_settings(monkeypatch, SECRET_KEY="dev-only-insecure-key-change-me")
+
+
+@pytest.mark.parametrize("address", ["", "fund.example.org", "https://fund.example.org/notice/"])
+def test_production_refuses_to_guess_the_public_address(monkeypatch, address):
+    # QR codes on paper must carry the address residents reach, never a visitor's Host header.
+    with pytest.raises(ImproperlyConfigured, match="PUBLIC_BASE_URL"):
+        production_settings(monkeypatch, PUBLIC_BASE_URL=address)
+
+
+def test_production_prints_its_public_address(monkeypatch):
+    assert production_settings(monkeypatch)["PUBLIC_BASE_URL"] == "https://fund.example.org"
 
 
 def csp(response) -> dict[str, set[str]]:

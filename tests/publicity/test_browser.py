@@ -29,9 +29,11 @@ def test_resident_objects_on_a_phone_and_the_project_waits_for_the_committee(
     community = in_publicity.community
     phone.goto(phone.base + "/")
     phone.get_by_role("link", name=f"{community.name}公示栏").click()
+    # A click does not wait for the next page's stylesheets: measure once it has loaded.
+    phone.wait_for_url(f"**/c/{community.code}/")
     assert "正在公示" in phone.content() and _fits(phone)
     phone.get_by_role("link", name=plan_notice.title).click()
-    phone.wait_for_url("**/notice/*/")
+    phone.wait_for_url(f"**/notice/{plan_notice.pk}/")
     assert "6,000.00" in phone.content() and _fits(phone)
     phone.fill("#id_text", "灯具单价比市场价高，请公布比价情况。")
     phone.fill("#id_name", "周某")

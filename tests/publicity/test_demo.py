@@ -40,3 +40,29 @@ def test_demo_has_needs_corrections_objections_and_an_annual_summary(time_machin
     annual = Notice.objects.get(kind=Notice.Kind.ANNUAL)
     assert annual.fund_year.year == 2025 and annual.posted_on == dt.date(2025, 12, 10)
     assert annual.ends_on == dt.date(2025, 12, 17)
+
+
+def test_demo_needs_go_to_projects_true_to_their_titles(time_machine):
+    # Issue 13: "楼道灯坏了" was linked to 助餐送餐 and "独居老人…上门看望" to 声控灯改造.
+    clock = Clock(time_machine, start=dt.date(2026, 11, 2))
+    core.load()
+    guihua = Community.objects.get(code="guihua")
+    people = _people(guihua)
+    fund_year = FundYear.objects.get(community=guihua, year=2026)
+    # Created in the order that used to pair them wrongly (the first need with the first project).
+    for title in ("老旧小区楼道声控灯改造", "独居老人助餐送餐服务", "社区健身路径器材更新"):
+        walk(new_project(people, fund_year, title=title), people, Status.PUBLICITY, clock)
+    demo.load()
+    linked = {
+        need.content: [p.title for p in need.projects.all()]
+        for need in Need.objects.filter(community=guihua).prefetch_related("projects")
+    }
+    assert linked["老楼楼道灯坏了很久，晚上上下楼不安全。"] == ["老旧小区楼道声控灯改造"]
+    assert linked["独居老人希望有人定期上门看望，帮忙买菜、取药。"] == ["独居老人助餐送餐服务"]
+    for content, words in ((c, o) for _, c, o in demo.NEEDS if isinstance(o, tuple)):
+        for title in linked[content]:
+            assert any(word in title for word in words), (content, title)
+    statuses = {n.content: n.status for n in Need.objects.filter(community=guihua)}
+    assert statuses[demo.NEEDS[4][1]] == Need.Status.RESPONDED  # answered, not adopted
+    assert statuses[demo.NEEDS[5][1]] == Need.Status.RESPONDED  # not adopted, with the reason
+    assert statuses["希望小区能有一个给孩子放学后写作业的地方。"] == Need.Status.RECEIVED  # no such project here

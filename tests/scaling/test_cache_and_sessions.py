@@ -24,6 +24,7 @@ from tests.conftest import switch_to_app, switch_to_owner
 PRODUCTION_ENV = {
     "SECRET_KEY": "scaling-" + "k3y-" * 12,
     "ALLOWED_HOSTS": "fund.example.org",
+    "PUBLIC_BASE_URL": "https://fund.example.org",
     "DATABASE_URL": "postgres://fundadmin@db.internal:5432/fundadmin",
 }
 PER_PROCESS_CACHES = {

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('publicity', '0003_notice_ends_on_index'),
+        ('publicity', '0005_need_tracking_code_unique'),
     ]
 
     operations = [
