@@ -8,14 +8,19 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: demo test test-postgres lint check venv system-deps system-deps-test lock clean bench
 
-## make demo: set up, load demo data for every role (SQLite) and serve on 127.0.0.1:$(PORT)
+## make demo: set up, load demo data for every role (SQLite) and serve on 127.0.0.1:$(PORT), with
+##   the background worker (notifications, reminder e-mail, PDFs) beside the server, stopped with it.
 ##   It installs only what the demo needs (requirements/demo.lock), not the test tools.
 demo: $(VENV)/.demo-installed system-deps
 	@echo "== [3/4] 数据库迁移 · Migrating the database (db.sqlite3)"
 	@DJANGO_SETTINGS_MODULE=fundadmin.settings.dev $(PY) manage.py migrate --no-input -v0
 	@echo "== [4/4] 载入演示数据 · Loading the demo data"
 	@DJANGO_SETTINGS_MODULE=fundadmin.settings.dev $(PY) manage.py load_demo
-	@DJANGO_SETTINGS_MODULE=fundadmin.settings.dev $(PY) manage.py serve_demo 127.0.0.1:$(PORT)
+	@export DJANGO_SETTINGS_MODULE=fundadmin.settings.dev; \
+	$(PY) manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+	echo "== 后台任务进程已启动（pid $$worker），随服务器一起停止 · Background worker started, stops with the server"; \
+	$(PY) manage.py serve_demo 127.0.0.1:$(PORT)
 
 ## make test: set up (with test-only needs) and run the whole suite
 test: $(VENV)/.installed system-deps-test tests/guards/node_modules/.installed

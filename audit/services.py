@@ -13,6 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
+from . import hooks
 from .checkpoints import CheckpointError, Claim, claims_read, paper_claim
 from .context import client_address as current_client_address
 from .middleware import parse_address
@@ -125,6 +126,7 @@ def event_record(
         event.hash = event.compute_hash()
         event.save()
         AuditHead.objects.filter(id=1).update(seq=event.seq, hash=event.hash)
+        hooks.event_appended(event)
     return event
 
 

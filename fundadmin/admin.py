@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from audit.admin import NoDeleteMixin, ReadOnlyAdmin
 from audit.services import event_record
 
-from . import services
+from . import onboarding, services
 from .forms import ModelForm, MoneyField, SpecificErrorsMixin, VisibleTextMixin
 from .models import (
     CalendarYear,
@@ -39,9 +39,32 @@ class UserAddForm(VisibleTextMixin, SpecificErrorsMixin, AdminUserCreationForm):
 class UserAdmin(NoDeleteMixin, BaseUserAdmin):
     form = UserForm
     add_form = UserAddForm
-    list_display = ["username", "full_name", "email", "is_active", "is_staff"]
+    list_display = ["username", "full_name", "email", "is_active", "is_staff", "password_set"]
     search_fields = ["username", "full_name", "email"]
     fieldsets = [*BaseUserAdmin.fieldsets, ("姓名", {"fields": ["full_name"]})]
+    actions = ["send_password_link"]
+
+    @admin.display(description="已设置密码", boolean=True)
+    def password_set(self, obj):
+        return obj.has_usable_password()
+
+    @admin.action(description="发送设置密码的一次性链接（仅限尚未设置密码的用户）")
+    def send_password_link(self, request, queryset):
+        sent, skipped = [], []
+        for user in queryset.order_by("username"):
+            if user.has_usable_password() or not user.email:
+                skipped.append(user.username)
+                continue
+            try:
+                onboarding.password_link_send(user)
+            except Exception as exc:  # the mail server refused: say so, the next try may work
+                self.message_user(request, f"未能发送给 {user.username}：{exc}", messages.ERROR)
+            else:
+                sent.append(user.username)
+        if sent:
+            self.message_user(request, f"已向 {len(sent)} 位用户发送设置密码的链接：{'、'.join(sent)}。")
+        if skipped:
+            self.message_user(request, f"未发送（已设置密码或没有电子邮箱）：{'、'.join(skipped)}。", messages.WARNING)
 
 
 class CommunityInline(admin.TabularInline):
@@ -155,8 +178,21 @@ class RoleAssignmentAdmin(NoDeleteMixin, admin.ModelAdmin):
             services.role_revoke(assignment=assignment, by=request.user, reason="管理员在后台撤销")
 
 
+class CalendarChangeMixin:
+    """Every calendar edit in the admin counts the stored provisional deadlines again in the
+    same transaction (the admin wraps each save in one) and says what moved."""
+
+    def calendar_changed(self, request, what: str) -> None:
+        moved = [m for m in services.calendar_changed(by=request.user, reason=f"在后台{what}") if m.moved]
+        if moved:
+            lines = "；".join(
+                f"{m.what}（{m.community}）{m.before.date:%Y-%m-%d} → {m.after.date:%Y-%m-%d}" for m in moved
+            )
+            self.message_user(request, f"{len(moved)} 项暂定截止日期已重新计算：{lines}", messages.WARNING)
+
+
 @admin.register(CalendarYear)
-class CalendarYearAdmin(NoDeleteMixin, admin.ModelAdmin):
+class CalendarYearAdmin(CalendarChangeMixin, NoDeleteMixin, admin.ModelAdmin):
     form = ModelForm  # fundadmin.forms: messages by the field, no hidden characters
     list_display = ["year", "is_published", "source", "updated_at"]
 
@@ -168,10 +204,11 @@ class CalendarYearAdmin(NoDeleteMixin, admin.ModelAdmin):
             actor=request.user,
             changes={"is_published": obj.is_published, "source": obj.source},
         )
+        self.calendar_changed(request, f"修改{obj.year}年工作日历年度")
 
 
 @admin.register(SpecialDay)
-class SpecialDayAdmin(admin.ModelAdmin):
+class SpecialDayAdmin(CalendarChangeMixin, admin.ModelAdmin):
     form = ModelForm  # fundadmin.forms: messages by the field, no hidden characters
     list_display = ["date", "kind", "name"]
     list_filter = ["kind"]
@@ -185,6 +222,7 @@ class SpecialDayAdmin(admin.ModelAdmin):
             actor=request.user,
             changes={"date": obj.date, "kind": obj.kind, "name": obj.name},
         )
+        self.calendar_changed(request, f"修改节假日 {obj.date}")
 
     def delete_model(self, request, obj):
         event_record(
@@ -194,6 +232,7 @@ class SpecialDayAdmin(admin.ModelAdmin):
             changes={"date": obj.date, "kind": obj.kind, "name": obj.name},
         )
         super().delete_model(request, obj)
+        self.calendar_changed(request, f"删除节假日 {obj.date}")
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:

@@ -6,7 +6,7 @@ from audit.models import AuditEvent
 from audit.sentences import quoted, register
 from fundadmin.formats import date_prose, money
 
-from .models import SpecialDay
+from .models import Community, SpecialDay, User, WorkingCommittee
 
 
 def _role(event: AuditEvent, verb: str) -> str:
@@ -45,7 +45,51 @@ def _calendar_day(verb: str):
     return describe
 
 
+def _upsert(noun: str, model):
+    """committee/community/user .create and .change: which fields, as the model names them."""
+    labels = {f.name: str(f.verbose_name) for f in model._meta.get_fields() if hasattr(f, "verbose_name")}
+
+    def describe(event: AuditEvent) -> str:
+        c = event.changes or {}
+        created = event.action.endswith(".create")
+        edits = [
+            f"{labels.get(name, '其他信息')} {quoted(v.get('after'))}"
+            if created
+            else f"{labels.get(name, '其他信息')}由 {quoted(v.get('before'))} 改为 {quoted(v.get('after'))}"
+            for name, v in c.items()
+            if isinstance(v, dict) and "after" in v and name != "password"
+        ]
+        verb = "新建" if created else "修改"
+        return f"{verb}{noun}「{event.object_repr}」" + (f"：{'；'.join(edits)}" if edits else "")
+
+    return describe
+
+
+def _import(event: AuditEvent) -> str:
+    c = event.changes or {}
+    parts = [
+        f"{sheet} 新建 {n.get('新建', 0)}、修改 {n.get('修改', 0)}"
+        for sheet, n in c.items()
+        if isinstance(n, dict) and (n.get("新建") or n.get("修改"))
+    ]
+    return (
+        "导入城市数据"
+        + (f"：{'；'.join(parts)}" if parts else "，没有变化")
+        + f"（文件 SHA-256 {str(c.get('sha256', ''))[:12]}…）"
+    )
+
+
 def register_sentences() -> None:
+    register("committee.", _upsert("党工委", WorkingCommittee))
+    register("community.", _upsert("社区", Community))
+    register("user.create", _upsert("用户", User))
+    register("user.change", _upsert("用户", User))
+    register(
+        "user.password_link",
+        lambda e: f"发送设置密码的一次性链接「{e.object_repr.removeprefix('设置密码链接 → ')}」（密码不经任何人之手）",
+    )
+    register("user.password_set", lambda e: "通过一次性链接设置了自己的密码")
+    register("onboarding.import", _import)
     register("role.grant", lambda e: _role(e, "任命"))
     register("role.revoke", lambda e: _role(e, "撤销"))
     register("fund_year.set_allocation", _allocation)

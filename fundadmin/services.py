@@ -7,6 +7,7 @@ import csv
 import datetime
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -17,9 +18,11 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from audit.services import event_record
 
+from .calendar_hooks import MovedDeadline, deadlines_recompute
 from .models import CalendarYear, Community, FundYear, RoleAssignment, SpecialDay, User, WorkingCommittee
 from .permissions import forget_grants
 from .roles import ROLE_PERMISSIONS, Role
+from .workdays import forget_published_years
 
 # -- roles and permissions ---------------------------------------------------------------------
 
@@ -146,6 +149,79 @@ def role_revoke(*, assignment: RoleAssignment, by: User | None, reason: str) -> 
     return assignment
 
 
+# -- committees, communities, users (onboarding, fundadmin.onboarding) ----------------------------
+
+
+@dataclass(frozen=True)
+class Upsert:
+    """What a create-or-update did: the object, whether it is new, and {field: (before, after)}."""
+
+    obj: object
+    created: bool
+    changes: dict[str, tuple[str, str]]
+
+
+def _upsert(model, *, lookup: dict, fields: dict[str, str | None], by: User | None, action: str, **event) -> Upsert:
+    """Create the row named by ``lookup`` or change the given fields of it; a value of None
+    leaves the field as it is (an empty cell in an import never erases anything). Validated
+    by the model (uniqueness, lengths, formats) and recorded in the trail."""
+    obj = model.objects.select_for_update().filter(**lookup).first()
+    created = obj is None
+    if created:
+        obj = model(**lookup, **{k: v for k, v in fields.items() if v is not None})
+        changes = {k: ("", v) for k, v in fields.items() if v}
+    else:
+        changes = {k: (getattr(obj, k), v) for k, v in fields.items() if v is not None and getattr(obj, k) != v}
+        if not changes:
+            return Upsert(obj, False, {})
+        for k, (_, v) in changes.items():
+            setattr(obj, k, v)
+    if isinstance(obj, User) and created:
+        # Nobody knows a new user's password, not even the administrator: the user sets it
+        # through a one-time link (fundadmin.onboarding.password_link_send).
+        obj.set_unusable_password()
+    obj.full_clean()
+    obj.save()
+    event_record(
+        action=f"{action}.{'create' if created else 'change'}",
+        obj=obj,
+        actor=by,
+        changes={**lookup, **{k: {"before": str(b), "after": str(a)} for k, (b, a) in changes.items()}},
+        **event,
+    )
+    return Upsert(obj, created, changes)
+
+
+def committee_upsert(*, code: str, fields: dict[str, str | None], by: User | None) -> Upsert:
+    with transaction.atomic():
+        return _upsert(WorkingCommittee, lookup={"code": code}, fields=fields, by=by, action="committee")
+
+
+def community_upsert(
+    *, code: str, committee: WorkingCommittee, fields: dict[str, str | None], by: User | None
+) -> Upsert:
+    """A community never moves to another committee this way: its projects, books and every
+    committee role's scope follow the committee (SPEC.md "Who is involved")."""
+    with transaction.atomic():
+        existing = Community.objects.select_for_update().filter(code=code).select_related("committee").first()
+        if existing is not None and existing.committee_id != committee.pk:
+            raise ValidationError(
+                f"社区“{existing.name}”已属于「{existing.committee}」，不能通过导入改到「{committee}」。",
+                code="community_committee_fixed",
+            )
+        upsert = _upsert(
+            Community, lookup={"code": code}, fields={**fields, "committee": committee}, by=by, action="community"
+        )
+        if upsert.created:
+            return Upsert(upsert.obj, True, {k: v for k, v in upsert.changes.items() if k != "committee"})
+        return upsert
+
+
+def user_upsert(*, username: str, fields: dict[str, str | None], by: User | None) -> Upsert:
+    with transaction.atomic():
+        return _upsert(User, lookup={"username": username}, fields=fields, by=by, action="user")
+
+
 # -- fund years ----------------------------------------------------------------------------------
 
 
@@ -211,11 +287,30 @@ CSV_KINDS = {
 }
 
 
+@dataclass(frozen=True)
+class CalendarImport:
+    years: list[int]
+    moved: list[MovedDeadline]  # stored deadlines counted again on the loaded calendar
+
+
+def calendar_changed(*, by: User | None, reason: str) -> list[MovedDeadline]:
+    """After any write to the calendar, inside its transaction: the staff banner forgets what it
+    knew, and every app's stored provisional deadlines are counted again (fundadmin.calendar_hooks),
+    each move recorded in the trail by the app that stores it."""
+    forget_published_years()
+    return deadlines_recompute(by=by, reason=reason)
+
+
 def calendar_import_csv(*, text: str, by: User | None, source: str = "") -> list[int]:
+    return calendar_import(text=text, by=by, source=source).years
+
+
+def calendar_import(*, text: str, by: User | None, source: str = "") -> CalendarImport:
     """Replace whole years of holidays and adjusted working days from a CSV written from the
     State Council notice. Columns: ``date,kind,name`` with kind ``holiday``/``workday`` (or
     休/班). Each year present in the file is replaced as a whole and marked published; the
-    file is checked completely before anything is written."""
+    file is checked completely before anything is written. The provisional deadlines stored
+    so far are counted again in the same transaction."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     if reader.fieldnames is None or not {"date", "kind"} <= {f.strip() for f in reader.fieldnames}:
         raise ValidationError("CSV 须包含表头 date,kind,name。", code="csv_header")
@@ -271,4 +366,5 @@ def calendar_import_csv(*, text: str, by: User | None, source: str = "") -> list
                 changes={"year": year, "days_before": before, "days_after": sum(1 for d in rows if d.year == year)},
                 reason=source,
             )
-    return years
+        moved = calendar_changed(by=by, reason=f"导入{'、'.join(map(str, years))}年工作日历（{source or 'CSV 导入'}）")
+    return CalendarImport(years=years, moved=moved)

@@ -13,10 +13,20 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+from django.db import transaction
+
 from .models import CalendarYear, SpecialDay
 
 CONVENTION_NOTE = "按工作日计算，当天不计入，自次日起算（《民法典》第二百零一条）"
 PROVISIONAL_NOTE = "该年度法定节假日安排尚未公布，按周末推算，仅供参考"
+
+# Art. 16: the annual report reaches the working committee before 1 December.
+REPORT_BEFORE = (12, 1)
+# Art. 15: the annual summary is posted for 5 working days, and the posting ends before 20 December.
+SUMMARY_BEFORE = (12, 20)
+SUMMARY_WORKING_DAYS = 5
+WEEKDAYS = "一二三四五六日"
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,12 @@ class WorkingCalendar:
                 counted += 1
         return Deadline(day, provisional)
 
+    def last_working_day(self, on_or_before: datetime.date) -> datetime.date:
+        day = on_or_before
+        while not self.is_working_day(day):
+            day -= datetime.timedelta(days=1)
+        return day
+
     def working_days_between(self, a: datetime.date, b: datetime.date) -> DayCount:
         """Working days after ``a`` up to and including ``b`` (0 when b <= a)."""
         count, provisional, day = 0, False, a
@@ -88,6 +104,78 @@ class WorkingCalendar:
             provisional |= not self.is_published(day.year)
             count += self.is_working_day(day)
         return DayCount(count, provisional)
+
+
+# The staff pages' banner (fundadmin.context_processors) asks on every page whether a year is
+# published; that one answer is kept in the shared cache and dropped by every calendar write
+# (fundadmin.services.calendar_changed). Deadlines never read it: WorkingCalendar reads the tables.
+PUBLISHED_CACHE_KEY = "fundadmin:calendar:published-years"
+PUBLISHED_CACHE_SECONDS = 300
+
+
+def published_years() -> frozenset[int]:
+    years = cache.get(PUBLISHED_CACHE_KEY)
+    if years is None:
+        years = frozenset(CalendarYear.objects.filter(is_published=True).values_list("year", flat=True))
+        cache.set(PUBLISHED_CACHE_KEY, years, PUBLISHED_CACHE_SECONDS)
+    return years
+
+
+def forget_published_years() -> None:
+    # Now, and again after commit: a page rendered between the two may have cached the old answer.
+    cache.delete(PUBLISHED_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(PUBLISHED_CACHE_KEY))
+
+
+def weekday_label(day: datetime.date) -> str:
+    return f"星期{WEEKDAYS[day.weekday()]}"
+
+
+@dataclass(frozen=True)
+class YearDeadlines:
+    """The year's two December dates (Art. 15, 16), computed from the working-day calendar.
+
+    ``summary_post_by`` is the last day on which the annual summary may be posted so that its
+    5 working days — counted from the day after posting — end before 20 December; when that day
+    is a weekend or holiday, ``summary_post_by_working_day`` is the last working day before it.
+    """
+
+    year: int
+    provisional: bool  # the year's calendar is not published: working days are weekends alone
+    report_before: datetime.date
+    report_due: Deadline  # the last day to submit on time (30 November: a date, not a count)
+    report_last_working_day: datetime.date
+    summary_before: datetime.date
+    summary_post_by: Deadline
+    summary_post_by_working_day: datetime.date
+    summary_period: tuple[datetime.date, datetime.date]  # the 5 working days of a posting on summary_post_by
+
+
+def year_deadlines(year: int, calendar: WorkingCalendar | None = None) -> YearDeadlines:
+    calendar = calendar or WorkingCalendar()
+    provisional = not calendar.is_published(year)
+    report_before = datetime.date(year, *REPORT_BEFORE)
+    report_due = report_before - datetime.timedelta(days=1)
+    summary_before = datetime.date(year, *SUMMARY_BEFORE)
+    # Walk back from the last working day before 20 December over 5 working days: the posting
+    # must be made before the first of them (the posting day itself is not counted).
+    last = calendar.last_working_day(summary_before - datetime.timedelta(days=1))
+    first, counted = last, 1
+    while counted < SUMMARY_WORKING_DAYS:
+        first -= datetime.timedelta(days=1)
+        counted += calendar.is_working_day(first)
+    post_by = first - datetime.timedelta(days=1)
+    return YearDeadlines(
+        year=year,
+        provisional=provisional,
+        report_before=report_before,
+        report_due=Deadline(report_due, False),
+        report_last_working_day=calendar.last_working_day(report_due),
+        summary_before=summary_before,
+        summary_post_by=Deadline(post_by, provisional),
+        summary_post_by_working_day=calendar.last_working_day(post_by),
+        summary_period=(first, last),
+    )
 
 
 def add_working_days(start: datetime.date, n: int) -> Deadline:

@@ -92,11 +92,12 @@ class NextStep:
     overdue: bool = False
     period_ends: Deadline | None = None  # a notice that must run first (Art. 10, 15)
     waited_working_days: int | None = None  # where the rules set no deadline
+    later: tuple[Party, ...] = ()  # who acts once a notice period or another body's step is done
 
     @property
     def user_ids(self) -> set[int]:
-        """Everyone the project waits for (the reminders and notifications write to them)."""
-        return {user_id for party in self.parties for user_id, _ in party.members}
+        """Everyone the project waits for, now or once what holds it is done (notifications)."""
+        return {user_id for party in (*self.parties, *self.later) for user_id, _ in party.members}
 
 
 def _parties(project: Project, steps: Iterable[Step], holders: Holders) -> tuple[Party, ...]:
@@ -159,7 +160,8 @@ def next_step(project: Project, facts: Facts, holders: Holders, *, today: dateti
         return NextStep(f"{text}。规则未设办理期限，{since}。", parties, waited_working_days=waited)
     if held:
         step, blocking = held[0]
-        then = "；".join(p.phrase() for p in _parties(project, [s for s, _ in held], holders))
+        later = _parties(project, [s for s, _ in held], holders)
+        then = "；".join(p.phrase() for p in later)
         if isinstance(clock, NoticeRuns):
             notice = facts.latest_notice(clock.kind)
             if notice is not None:
@@ -169,7 +171,8 @@ def next_step(project: Project, facts: Facts, holders: Holders, *, today: dateti
                         f"{state.label}：公示期至{_date(ends)}止（{clock.days}个工作日，{CONVENTION}；"
                         f"《细则》{clock.article}）。期满且无未办结异议后，由{then}。",
                         period_ends=ends,
+                        later=later,
                     )
         reason = blocking.reason(project, facts).rstrip("。")
-        return NextStep(f"{reason}。之后由{then}。")
+        return NextStep(f"{reason}。之后由{then}。", later=later)
     return NextStep("没有待办事项。")

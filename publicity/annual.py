@@ -15,16 +15,17 @@ from decimal import Decimal
 from django.core.serializers.json import DjangoJSONEncoder
 
 from fundadmin.models import Community, FundYear, SpendingCategory
+from fundadmin.workdays import WorkingCalendar, year_deadlines
 
 from .models import Notice
 
 ZERO = Decimal("0.00")
-# Art. 15: posted before 20 December, so the last day to post is 19 December.
-ANNUAL_DUE = (12, 19)
 
 
-def annual_due_date(year: int) -> datetime.date:
-    return datetime.date(year, *ANNUAL_DUE)
+def annual_due_date(year: int, calendar: WorkingCalendar | None = None) -> datetime.date:
+    """The last day to post the summary (Art. 15): its 5 working days, counted from the day
+    after posting, must end before 20 December (fundadmin.workdays.year_deadlines)."""
+    return year_deadlines(year, calendar).summary_post_by.date
 
 
 def annual_title(fund_year: FundYear) -> str:
@@ -114,7 +115,9 @@ class AnnualStatus:
         return "已按时发布" if self.on_time else "逾期发布"
 
 
-def annual_statuses(communities, year: int, fund_years: dict | None = None) -> list[AnnualStatus]:
+def annual_statuses(
+    communities, year: int, fund_years: dict | None = None, calendar: WorkingCalendar | None = None
+) -> list[AnnualStatus]:
     """For a committee's page: which communities have (not) published the year by 20 December.
     A withdrawn summary does not count; a corrected one counts from its first version's posting.
     ``fund_years`` (by community id), when the caller has them, saves their query."""
@@ -133,5 +136,5 @@ def annual_statuses(communities, year: int, fund_years: dict | None = None) -> l
         while notice.supersedes_id is not None:  # corrections are rare: a short walk
             notice = notice.supersedes
         first_posted[community_id] = notice
-    due = annual_due_date(year)
+    due = annual_due_date(year, calendar)
     return [AnnualStatus(c, years.get(c.pk), first_posted.get(c.pk), due) for c in communities]

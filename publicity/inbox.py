@@ -17,9 +17,8 @@ from django.utils import timezone
 from fundadmin.inbox import InboxItem
 from fundadmin.models import Community, FundYear, WorkingCommittee
 from fundadmin.permissions import scopes_with
-from fundadmin.workdays import Deadline, WorkingCalendar
+from fundadmin.workdays import Deadline, WorkingCalendar, year_deadlines
 
-from .annual import annual_due_date
 from .models import Need, Notice, Objection
 
 ENDING_SOON_WORKING_DAYS = 2
@@ -110,7 +109,7 @@ def inbox_items(user, calendar: WorkingCalendar) -> list[InboxItem]:
         published = Notice.objects.current().filter(
             kind=Notice.Kind.ANNUAL, fund_year__year=today.year, withdrawn_at__isnull=True
         )
-        due = annual_due_date(today.year)
+        dates = year_deadlines(today.year, calendar)
         for fy in (
             FundYear.objects.filter(community__in=acting, year=today.year)
             .exclude(pk__in=published.values("fund_year_id"))
@@ -122,8 +121,8 @@ def inbox_items(user, calendar: WorkingCalendar) -> list[InboxItem]:
                     action="核对并发布年度公示",
                     url=reverse("publicity:annual_review", args=[fy.community.code, fy.year]),
                     community=fy.community.name,
-                    deadline=Deadline(due, False),
-                    note="12月20日前张贴，公示5个工作日（《细则》第十五条）",
+                    deadline=dates.summary_post_by,
+                    note=f"最迟{dates.summary_post_by.date.month}月{dates.summary_post_by.date.day}日张贴，12月20日前公示满5个工作日（《细则》第十五条）",
                 )
             )
     return items

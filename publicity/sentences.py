@@ -47,6 +47,14 @@ def _need(event: AuditEvent) -> str:
     return f"登记民意诉求「{event.object_repr}」（{channel}，{date_prose(c.get('received_on'))} 收到）"
 
 
+def _recount(event: AuditEvent) -> str:
+    c = (event.changes or {}).get("ends_on") or {}
+    return (
+        f"按正式公布的工作日历重算「{event.object_repr}」的公示截止日期：由 {date_prose(c.get('before'))} "
+        f"改为 {date_prose(c.get('after'))}"
+    )
+
+
 def register_sentences() -> None:
     register("notice.publish", _publish)
     register("notice.correct", _correct)
@@ -59,6 +67,7 @@ def register_sentences() -> None:
     register("objection.uphold", _objection("认定异议成立"))
     register("objection.dismiss", _objection("认定异议不成立"))
     register("objection.moot", _objection("一并办结异议"))
+    register("notice.deadline_recompute", _recount)
     register("need.record", _need)
     register("need.not_adopted", lambda e: f"决定不采纳「{e.object_repr}」；理由：{quoted(e.reason)}")
     register(

@@ -79,11 +79,17 @@ def dossier_context(project) -> dict:
     }
 
 
-def dossier_pdf(project) -> bytes:
+def dossier_pdf(project, *, progress=None) -> bytes:
+    """The dossier as PDF; ``progress(percent, step)`` hears how far it got (the worker's page)."""
     from weasyprint import HTML
 
+    progress = progress or (lambda percent, step: None)
+    progress(10, "读取项目资料和审计记录")
     html = render_to_string("supervision/dossier.html", dossier_context(project))
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    progress(30, "排版")
+    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+    progress(80, f"写出 PDF（共 {len(document.pages)} 页）")
+    return document.write_pdf()
 
 
 def _sha256_of(fieldfile) -> tuple[str, int, bytes]:

@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from fundadmin.inbox import InboxItem
 from fundadmin.models import FundYear
-from fundadmin.workdays import Deadline, WorkingCalendar
+from fundadmin.workdays import Deadline, WorkingCalendar, year_deadlines
 
 from .models import AnnualReport, ReportEvaluation, report_late_from
-from .selectors import ANNUAL_NOTICE_BEFORE, committees_with, communities_with, opinions_to_answer
+from .selectors import committees_with, communities_with, opinions_to_answer
 
 REPORT_REMINDER_FROM = (11, 1)
 NOTICE_REMINDER_FROM = (12, 1)
@@ -82,11 +82,11 @@ def inbox_items(user, calendar: WorkingCalendar) -> list[InboxItem]:
                 note="逾期报送" if r.is_late else "",
             )
         )
-    items.extend(_december(evaluating, today))
+    items.extend(_december(evaluating, today, calendar))
     return items
 
 
-def _december(evaluating, today: datetime.date) -> list[InboxItem]:
+def _december(evaluating, today: datetime.date, calendar: WorkingCalendar) -> list[InboxItem]:
     """Per committee, one item for each December deadline its communities have not all met."""
     from publicity.models import Notice
 
@@ -117,7 +117,7 @@ def _december(evaluating, today: datetime.date) -> list[InboxItem]:
             .filter(kind=Notice.Kind.ANNUAL, fund_year__year=year, withdrawn_at__isnull=True)
             .values_list("community_id", flat=True)
         )
-        last_day = datetime.date(year, *ANNUAL_NOTICE_BEFORE) - datetime.timedelta(days=1)
+        post_by = year_deadlines(year, calendar).summary_post_by
         for committee in committees:
             missing = [c.name for c in committee.communities.all() if c.pk not in posted]
             if missing:
@@ -128,8 +128,8 @@ def _december(evaluating, today: datetime.date) -> list[InboxItem]:
                         action="督促发布年度公示",
                         url=reverse("supervision:dashboard", args=[committee.code]),
                         community=committee.name,
-                        deadline=Deadline(last_day, False),
-                        note="12月20日前张贴5个工作日（《细则》第十五条）",
+                        deadline=post_by,
+                        note=f"最迟{post_by.date.month}月{post_by.date.day}日张贴，12月20日前公示满5个工作日（《细则》第十五条）",
                     )
                 )
     return items

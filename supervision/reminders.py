@@ -1,41 +1,25 @@
 """Reminder e-mail (issue 6): each user gets at most one digest a day of what waits in their
-inbox, sent by ``manage.py send_reminders`` from cron — never from a thread in a web request.
+inbox. What a digest says and who gets one is decided here; ``manage.py send_reminders``
+(notifications.digest) queues the digests and the background worker sends them.
 
-Idempotent per user per day: the ``ReminderSent`` row is written in the same transaction as the
-send, under a unique (user, day) constraint, so a second run (or two overlapping runs) sends
-nothing twice; if the mail server refuses, the row rolls back and the next run tries again.
+Idempotent per user per day: the ``ReminderSent`` row is written (``reminder_sent_record``) in
+the same transaction as the send, under a unique (user, day) constraint, so nothing is sent
+twice; if the mail server refuses, the row rolls back and the worker tries again.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
-import logging
-from dataclasses import dataclass, field
-
-from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from audit.services import event_record
 from fundadmin.addresses import public_base_url
 from fundadmin.inbox import InboxItem
 from fundadmin.models import RoleAssignment, User
-from fundadmin.workdays import CONVENTION_NOTE, WorkingCalendar
+from fundadmin.permissions import scopes_with
+from fundadmin.workdays import CONVENTION_NOTE, WorkingCalendar, YearDeadlines, year_deadlines
 
 from .models import ReminderSent
-
-log = logging.getLogger(__name__)
-
-
-@dataclass
-class ReminderRun:
-    day: datetime.date
-    sent: list[ReminderSent] = field(default_factory=list)
-    skipped_already_sent: int = 0
-    skipped_nothing: int = 0
-    failed: list[str] = field(default_factory=list)
 
 
 def user_items(user: User, calendar: WorkingCalendar) -> list[InboxItem]:
@@ -45,7 +29,36 @@ def user_items(user: User, calendar: WorkingCalendar) -> list[InboxItem]:
     return inbox_items(user, calendar)
 
 
-def digest_text(user: User, items: list[InboxItem], today: datetime.date) -> tuple[str, str]:
+# From 1 November to the last posting day of the annual summary the digest carries the year's
+# two December dates (Art. 15, 16) for those who must meet or watch them.
+DATES_FROM = (11, 1)
+DATES_FOR = ("act_for_community", "evaluate_report")
+
+
+def _md(day: datetime.date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+def year_dates_lines(user: User, today: datetime.date, deadlines: YearDeadlines) -> list[str]:
+    if not (datetime.date(today.year, *DATES_FROM) <= today <= deadlines.summary_post_by.date):
+        return []
+    if not any(scopes_with(user, codename) for codename in DATES_FOR):
+        return []
+    d, mark = deadlines, "（暂定）" if deadlines.provisional else ""
+    report = f"年度报告：{_md(d.report_before)}前报送党工委（《细则》第十六条）"
+    if d.report_last_working_day != d.report_due.date:
+        report += f"，最后一个工作日为 {_md(d.report_last_working_day)}"
+    first, last = d.summary_period
+    summary = (
+        f"年度公示：最迟 {_md(d.summary_post_by.date)}{mark}张贴，公示期 {_md(first)}至{_md(last)}，"
+        f"12月20日前公示满5个工作日（《细则》第十五条）"
+    )
+    return ["", f"本年度截止日期{mark}：", f"- {report}", f"- {summary}"]
+
+
+def digest_text(
+    user: User, items: list[InboxItem], today: datetime.date, deadlines: YearDeadlines | None = None
+) -> tuple[str, str]:
     base = public_base_url()
     overdue = sum(1 for i in items if i.is_overdue(today))
     subject = f"【专项经费】待办提醒：{len(items)}项" + (f"，其中{overdue}项已超期" if overdue else "")
@@ -60,6 +73,7 @@ def digest_text(user: User, items: list[InboxItem], today: datetime.date) -> tup
         lines.append(f"   {item.community}　{base}{item.url}")
         if item.note:
             lines.append(f"   {item.note}")
+    lines += year_dates_lines(user, today, deadlines or year_deadlines(today.year))
     lines += ["", f"期限{CONVENTION_NOTE}。", "此邮件由系统每天至多发送一次，请登录系统办理。"]
     return subject, "\n".join(lines)
 
@@ -69,45 +83,21 @@ def recipients() -> list[User]:
     return list(User.objects.filter(is_active=True, pk__in=active_users).exclude(email="").order_by("pk"))
 
 
-def reminders_send(*, today: datetime.date | None = None, dry_run: bool = False) -> ReminderRun:
-    """Send today's digest to every active user with an e-mail address and something waiting."""
-    today = today or timezone.localdate()
-    calendar = WorkingCalendar()
-    run = ReminderRun(day=today)
-    already = set(ReminderSent.objects.filter(day=today).values_list("user_id", flat=True))
-    for user in recipients():
-        if user.pk in already:
-            run.skipped_already_sent += 1
-            continue
-        items = user_items(user, calendar)
-        if not items:
-            run.skipped_nothing += 1
-            continue
-        subject, body = digest_text(user, items, today)
-        if dry_run:
-            continue
-        try:
-            with transaction.atomic():
-                sent = ReminderSent.objects.create(
-                    user=user,
-                    day=today,
-                    email=user.email,
-                    item_count=len(items),
-                    digest_sha256=hashlib.sha256(body.encode()).hexdigest(),
-                )
-                event_record(
-                    action="reminder.send",
-                    obj=sent,
-                    actor=None,
-                    object_repr=f"{today} 待办提醒 → {user.display_name}",
-                    changes={"user": user.pk, "items": len(items), "sha256": sent.digest_sha256},
-                )
-                EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]).send()
-        except IntegrityError:
-            run.skipped_already_sent += 1  # another run got there first
-        except Exception as exc:  # the mail server refused: nothing recorded, retried next run
-            log.warning("reminder to %s failed: %s", user.email, exc)
-            run.failed.append(user.email)
-        else:
-            run.sent.append(sent)
-    return run
+def reminder_sent_record(*, user: User, day: datetime.date, email: str, item_count: int, body: str) -> ReminderSent:
+    """Record, with its trail event, that today's digest goes to ``user``: call it in the
+    transaction that sends the mail. A second one for the same day raises IntegrityError."""
+    sent = ReminderSent.objects.create(
+        user=user,
+        day=day,
+        email=email,
+        item_count=item_count,
+        digest_sha256=hashlib.sha256(body.encode()).hexdigest(),
+    )
+    event_record(
+        action="reminder.send",
+        obj=sent,
+        actor=None,
+        object_repr=f"{day} 待办提醒 → {user.display_name}",
+        changes={"user": user.pk, "items": item_count, "sha256": sent.digest_sha256},
+    )
+    return sent

@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce, ExtractMonth
 
 from fundadmin.models import MONEY, Community, FundYear, SpendingCategory, WorkingCommittee
 from fundadmin.permissions import scopes_with
-from fundadmin.workdays import Deadline, WorkingCalendar
+from fundadmin.workdays import Deadline, WorkingCalendar, YearDeadlines, year_deadlines
 
 from .models import AnnualReport, Opinion, ReportEvaluation, report_late_from
 
@@ -266,6 +266,7 @@ class Dashboard:
     annual_notices: list = field(default_factory=list)
     report_late_from: datetime.date | None = None
     annual_notice_before: datetime.date | None = None
+    deadlines: YearDeadlines | None = None  # the year's December dates on the working-day calendar
 
     @property
     def overdue_count(self) -> int:
@@ -364,7 +365,8 @@ def committee_dashboard(
     dash.by_category, dash.by_month = spending_bars(committee, year)
     fund_years = {row.community.pk: row.fund_year for row in summary.rows if row.fund_year is not None}
     dash.reports = report_statuses(communities, year, today, fund_years)
-    dash.annual_notices = annual_statuses(communities, year, fund_years)
+    dash.annual_notices = annual_statuses(communities, year, fund_years, calendar)
     dash.report_late_from = report_late_from(year)
     dash.annual_notice_before = datetime.date(year, *ANNUAL_NOTICE_BEFORE)
+    dash.deadlines = year_deadlines(year, calendar)
     return dash

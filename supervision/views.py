@@ -5,17 +5,22 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from exports.models import Export
+from exports.services import export_current
+from exports.views import serve as serve_export
 from fundadmin.models import Community, FundYear, WorkingCommittee
 from fundadmin.permissions import can_view, check, require
 from fundadmin.workdays import CONVENTION_NOTE, WorkingCalendar
 
 from . import services
 from .charts import bar_chart_svg, chart_table
+from .exports import DOSSIER
 from .forms import AnswerForm, EvaluationForm, OpinionForm, ReportForm
 from .models import AnnualReport, Opinion, report_late_from
 from .selectors import (
@@ -297,24 +302,31 @@ def _dossier_project(request, pk: int):
     return project
 
 
+def _dossier_back(project) -> str:
+    return reverse("projects:detail", args=[project.pk])
+
+
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def dossier_pdf(request, pk: int):
-    from .dossier import dossier_pdf as render_pdf
-
+    """Rendered by the worker (supervision.exports): the stored file, or a page with the progress."""
     project = _dossier_project(request, pk)
-    response = HttpResponse(render_pdf(project), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="dossier-{project.number}.pdf"'
-    return response
+    return serve_export(request, kind=DOSSIER.name, key=str(project.pk), obj=project, back=_dossier_back(project))
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def dossier_zip(request, pk: int):
     from .dossier import dossier_zip as build_zip
 
     project = _dossier_project(request, pk)
-    archive, _ = build_zip(project)
+    export = export_current(kind=DOSSIER.name, key=str(project.pk), obj=project, by=request.user)
+    if request.method == "POST" or export.state != Export.State.DONE:
+        # The ZIP carries the dossier PDF: wait for it (the page reloads this address).
+        return serve_export(request, kind=DOSSIER.name, key=str(project.pk), obj=project, back=_dossier_back(project))
+    with export.file.open("rb") as stored:
+        pdf = stored.read()
+    archive, _ = build_zip(project, pdf=pdf)
     return FileResponse(
         archive, as_attachment=True, filename=f"dossier-{project.number}.zip", content_type="application/zip"
     )

@@ -34,12 +34,15 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "guardian",
     "axes",
+    "django_tasks_db",  # the task queue's table and `manage.py db_worker`
     "fundadmin",
     "audit",
     "projects",
     "ledger",
     "publicity",
     "supervision",
+    "notifications",
+    "exports",
     # After projects, whose graph_transitions (labelled from the process table) replaces django-fsm's.
     "django_fsm",
 ]
@@ -91,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "fundadmin.display.context",
+                "fundadmin.context_processors.calendar_notice",
             ],
             # Money and date filters (|money, |date_table, |date_prose, …) in every template.
             "builtins": ["fundadmin.templatetags.fundadmin_format"],
@@ -245,6 +249,26 @@ if os.environ.get("EMAIL_HOST"):
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fundadmin@localhost")
+
+# Background work (Django's Tasks framework): queued in the database, run by `manage.py db_worker`
+# (README "Running the worker"). Nothing is sent from inside a request.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# How people are told what happened (notifications/channels.py, docs/notifications.md). A city
+# adds its SMS gateway or messenger bot as one more entry; the webhook is off until it has a URL.
+NOTIFICATION_CHANNELS = {
+    "inapp": {"CLASS": "notifications.channels.InAppChannel"},
+    "email": {"CLASS": "notifications.channels.EmailChannel"},
+    "webhook": {
+        "CLASS": "notifications.channels.WebhookChannel",
+        "OPTIONS": {
+            "url": os.environ.get("NOTIFICATION_WEBHOOK_URL", ""),
+            "secret": os.environ.get("NOTIFICATION_WEBHOOK_SECRET", ""),
+        },
+    },
+}
+# A failed send is tried again after 1, 4, 16 and 64 minutes, then kept as failed for the admin.
+NOTIFICATION_RETRY = {"ATTEMPTS": 5, "FIRST_DELAY": 60, "FACTOR": 4, "MAX_DELAY": 6 * 3600}
 
 # A strict Content Security Policy: everything is served from our own origin (no CDN).
 from django.utils.csp import CSP  # noqa: E402

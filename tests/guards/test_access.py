@@ -35,6 +35,9 @@ PUBLIC = {
     "publicity:need_track",
     "publicity:display_mode",
     "publicity:project_public",
+    # A new user's one-time link to set their own password (fundadmin.onboarding): reached before
+    # the person has any password; a link that is not a valid token only says it is spent.
+    "password_set",
 }
 # Django admin's own sign-in pages; every other admin page redirects to them.
 ADMIN_AUTH = {"admin:login", "admin:logout"}
@@ -74,6 +77,17 @@ def supervision_objects(world) -> dict:
     return {"opinion": opinion.pk, "report": report.pk}
 
 
+def notification_objects(world) -> dict:
+    """A line in the in-app list of someone in community A (the fan-out the worker runs)."""
+    from audit.models import AuditEvent
+    from notifications.models import Notification
+    from notifications.services import notify_fan_out
+
+    event = AuditEvent.objects.filter(project_id=world.a.projects["closed"].pk, action="project.close").get()
+    notify_fan_out(event.pk)
+    return {"notification": Notification.objects.filter(event=event).values_list("pk", flat=True).first()}
+
+
 def url_kwargs(name: str, keys: list[str], world, extra: dict) -> dict:
     """Arguments naming community A's objects, by URL name and argument name."""
     a = world.a
@@ -93,6 +107,7 @@ def url_kwargs(name: str, keys: list[str], world, extra: dict) -> dict:
         "supervision:report_evaluate": extra.get("report"),
         "supervision:dossier_pdf": project.pk,
         "supervision:dossier_zip": project.pk,
+        "notifications:open": extra.get("notification"),
     }
     out = {}
     for key in keys:
@@ -119,6 +134,10 @@ def url_kwargs(name: str, keys: list[str], world, extra: dict) -> dict:
             value = "projects"
         elif key == "fmt":
             value = "json"
+        elif key == "uidb64":
+            value = "MQ"
+        elif key == "token":
+            value = "not-a-token"
         else:
             value = None
         assert value is not None, f"{name}: no value for <{key}> — add it to tests/guards/test_access.py"
@@ -158,7 +177,7 @@ def fill(route: str, kwargs: dict) -> str:
 
 def all_urls(world):
     """(name, url, names an object?) for every pattern; unnamed ones are allowed only in the admin."""
-    extra = supervision_objects(world)
+    extra = supervision_objects(world) | notification_objects(world)
     for name, route, keys in patterns():
         if name is None or name.startswith("admin:"):
             assert route.startswith("admin/"), f"unnamed URL pattern {route!r}"

@@ -108,14 +108,20 @@ def test_xlsx_export_contains_the_rows(client, community, fy2026, finance):
     assert isinstance(cells[4].value, int | float | Decimal) and cells[0].number_format == "yyyy-mm-dd"
 
 
+@pytest.mark.django_db(transaction=True)  # the worker renders what committed
 def test_pdf_export_is_a4_with_chinese_title(client, community, fy2026, finance):
     from pypdf import PdfReader
 
+    from tests.notifications.helpers import run_worker
+
     funded(fy2026, D("100000.00"))
     client.force_login(user_with_role(Role.SUPERVISOR, community))
+    waiting = client.get(url("book_pdf", fy2026))
+    assert waiting.status_code == 202 and "正在生成经费台账（PDF）" in waiting.content.decode()
+    run_worker()  # the background worker renders it (ledger.views.BOOK_PDF)
     response = client.get(url("book_pdf", fy2026))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    page = PdfReader(io.BytesIO(response.content)).pages[0]
+    page = PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages[0]
     text = page.extract_text()
     assert "党组织服务群众专项经费明细账" in text and community.name in text
     assert "100,000.00" in text  # one money format on paper too

@@ -33,4 +33,6 @@ def test_notice_ending_soon_and_annual_summary_due(plan_notice, people, clock):
     assert "核对并发布年度公示" not in _actions(secretary)
     clock.to(dt.date(2026, 12, 1))
     due = [i for i in inbox_items(secretary, WorkingCalendar()) if i.action == "核对并发布年度公示"]
-    assert due and due[0].deadline.date == dt.date(2026, 12, 19)
+    # Art. 15 (issue 14): the 5 working days must end before 20 December — Mon 14 to Fri 18 in
+    # 2026 — so the last posting day is Sunday 13 December, not the 19th.
+    assert due and due[0].deadline.date == dt.date(2026, 12, 13)

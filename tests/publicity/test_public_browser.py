@@ -170,7 +170,7 @@ def test_error_pages_are_chinese_with_the_header_and_a_way_back(phone, page, com
     login(page, secretary.username)
     page.goto(page.base + reverse("ledger:appropriation_new", args=[community.code, fund_year.year]))
     assert page.locator("h1").inner_text() == "您没有权限打开这个页面"
-    assert "登记经费台账并与承办方结算" in page.locator(".alert").inner_text()
+    assert "登记经费台账并与承办方结算" in page.locator(".alert[role=alert]").inner_text()
     page.get_by_role("link", name="回到我的待办").click()
     page.wait_for_url("**/inbox/")
 

@@ -138,7 +138,9 @@ def test_committee_sees_who_has_not_published_by_20_december(client, people, fun
     late = CommunityFactory(committee=community.committee, name="迟到社区")
     FundYear.objects.create(community=late, year=2026, allocation=Decimal("100000.00"))
     silent = CommunityFactory(committee=community.committee, name="沉默社区")
-    clock.to(dt.date(2026, 12, 18))
+    # On time means its 5 working days end before 20 December (Art. 15, issue 14): posted by
+    # Sunday 13 December 2026; the 11th is the last working day before that.
+    clock.to(dt.date(2026, 12, 11))
     secretary = people[Role.COMMUNITY_SECRETARY]
     services.annual_summary_publish(
         fund_year=fund_year,

@@ -86,7 +86,8 @@ def test_inbox_reminds_the_community_and_the_committee(time_machine, fund_year, 
     assert "评议年度报告" in committee and "督促报送年度报告" not in committee
     _at(time_machine, dt.date(2026, 12, 2))
     december = [i for i in inbox.inbox_items(people[Role.COMMITTEE_SECRETARY], calendar) if "年度公示" in i.action]
-    assert december and december[0].deadline.date == dt.date(2026, 12, 19)
+    # Art. 15 (issue 14): posted by 13 December so that its 5 working days end before the 20th.
+    assert december and december[0].deadline.date == dt.date(2026, 12, 13)
 
 
 def test_only_the_community_submits_once(fund_year, people):

@@ -69,8 +69,14 @@ def test_dossier_pdf_renders_chinese(closed_project):
     assert pdf.startswith(b"%PDF") and len(pdf) > 5000
 
 
+@pytest.mark.django_db(transaction=True)  # the worker renders what committed
 def test_dossier_views_and_refusals(client, closed_project, people, other_supervisor):
+    from tests.notifications.helpers import run_worker
+
     client.force_login(people[Role.SUPERVISOR])
+    waiting = client.get(reverse("supervision:dossier_zip", args=[closed_project.pk]))
+    assert waiting.status_code == 202 and "正在生成项目档案（PDF）" in waiting.content.decode()
+    run_worker()  # the background worker renders the PDF the ZIP carries (supervision.exports)
     response = client.get(reverse("supervision:dossier_zip", args=[closed_project.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     zf = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))

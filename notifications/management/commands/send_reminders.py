@@ -4,11 +4,14 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from fundadmin.jobs import ScheduledCommand
-from supervision.reminders import reminders_send
+from notifications.digest import digests_queue
 
 
 class Command(ScheduledCommand):
-    help = "给有待办事项的用户发送当天的待办提醒邮件（每人每天至多一封，可重复运行）。供 cron 调用。"
+    help = (
+        "给有待办事项的用户生成当天的待办提醒邮件并放入发送队列（每人每天至多一封，可重复运行），"
+        "由后台任务（manage.py db_worker）发送。供 cron 调用。"
+    )
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
@@ -28,10 +31,8 @@ class Command(ScheduledCommand):
 
     def handle(self, *args, **options):
         today = self._day(options)
-        run = reminders_send(today=today, dry_run=options["dry_run"])
+        run = digests_queue(today=today, dry_run=options["dry_run"])
         self.stdout.write(
-            f"{run.day}：发送 {len(run.sent)} 封，今日已发送跳过 {run.skipped_already_sent} 人，"
-            f"无待办 {run.skipped_nothing} 人，失败 {len(run.failed)} 人。"
+            f"{run.day}：{len(run.queued)} 封已放入发送队列（由后台任务发送），今日已发送或已排队跳过 "
+            f"{run.skipped_already_sent} 人，无待办 {run.skipped_nothing} 人。"
         )
-        if run.failed:
-            raise CommandError("以下地址发送失败，下次运行时将重试：" + "、".join(run.failed))

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import setup_views
+
+app_name = "setup"
+urlpatterns = [
+    path("city/", setup_views.city, name="city"),
+    path("city/apply/", setup_views.city_apply, name="city_apply"),
+    path("city/template.xlsx", setup_views.city_template, name="city_template"),
+    path("city/export.xlsx", setup_views.city_export, name="city_export"),
+    path("calendar/", setup_views.calendar, name="calendar"),
+]
