@@ -96,7 +96,7 @@ def test_the_owner_is_refused_too_by_the_triggers(chain):
     with psycopg.connect(owner, autocommit=True) as db:
         for sql in (
             "TRUNCATE ledger_journalentry CASCADE",
-            "TRUNCATE audit_auditevent",
+            "TRUNCATE audit_auditevent CASCADE",  # CASCADE: other apps' tables point at events
             "TRUNCATE audit_audithead",
             "DELETE FROM audit_audithead",
             "UPDATE audit_audithead SET seq = 1",
