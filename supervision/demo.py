@@ -14,6 +14,7 @@ import datetime
 from fundadmin.demo import at
 from fundadmin.models import Community, FundYear, RoleAssignment
 from fundadmin.roles import Role
+from projects.models import Project, Status
 
 from . import services
 from .models import AnnualReport, Opinion
@@ -40,7 +41,6 @@ def _person(role: Role, community: Community):
 
 
 def load() -> None:
-    from projects.models import Project, Status
 
     community = Community.objects.filter(code=COMMUNITY).select_related("committee").first()
     if community is None:

@@ -25,6 +25,10 @@ from audit.models import AuditEvent
 from audit.sentences import sentence
 from fundadmin.text import INVISIBLE
 from fundadmin.uploads import sniff_content_type
+from projects.models import Project
+from publicity.models import Notice, Objection
+
+from .selectors import opinions_for_project
 
 PDF_NAME = "dossier.pdf"
 
@@ -46,10 +50,6 @@ class ManifestRow:
 
 def dossier_context(project) -> dict:
     """Everything the dossier shows, in a fixed number of queries."""
-    from projects.models import Project
-    from publicity.models import Notice, Objection
-
-    from .selectors import opinions_for_project
 
     project = Project.objects.select_related(
         "community__committee", "fund_year", "category", "proposer", "followup_user"
@@ -117,7 +117,6 @@ def entry_name(prefix: str, original_name: str, data: bytes) -> str:
 def dossier_zip(project, *, pdf: bytes | None = None):
     """Write the ZIP to a temporary file and return it, positioned at the start, with its manifest
     rows. Files are read one at a time, so memory stays bounded by the largest document."""
-    from publicity.models import Notice
 
     pdf = pdf if pdf is not None else dossier_pdf(project)
     out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 (handed to the response, which closes it)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 
 from fundadmin.forms import Form
+from projects.models import Project
+from publicity.models import Notice
 
 from .models import Opinion, ReportEvaluation
 
@@ -21,8 +23,6 @@ class OpinionForm(Form):
     text = forms.CharField(label="监督意见", widget=forms.Textarea, max_length=4000)
 
     def __init__(self, *args, community, **kwargs):
-        from projects.models import Project
-        from publicity.models import Notice
 
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = Project.objects.filter(community=community).order_by("-created_at")

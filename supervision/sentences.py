@@ -19,7 +19,8 @@ def _evaluate(event: AuditEvent) -> str:
     grade = ReportEvaluation.Grade(c["grade"]).label if c.get("grade") in ReportEvaluation.Grade.values else ""
     score = f"{c['score']}分" if c.get("score") is not None else ""
     again = "（重新评议）" if c.get("supersedes") else ""
-    return f"评议年度报告「{event.object_repr}」：{' '.join(p for p in (score, grade) if p)}{again}；{quoted(c.get('comments'))}"
+    report = event.object_repr.split("：评议")[0]  # the event names the report and its result
+    return f"评议年度报告「{report}」：{' '.join(p for p in (score, grade) if p)}{again}；{quoted(c.get('comments'))}"
 
 
 def _report(event: AuditEvent) -> str:

@@ -13,6 +13,7 @@ from fundadmin.permissions import check, require
 from fundadmin.text import required_text
 
 from .models import AnnualReport, Opinion, ReportEvaluation
+from .selectors import report_snapshot, snapshot_hash
 
 TEXT_LIMIT = 4000
 NARRATIVE_LIMIT = 10000
@@ -131,7 +132,6 @@ def annual_report_submit(
     narrative. ``reviewed_hash`` is the hash of the figures the submitter saw; if the year's data
     moved since, the submission is refused so no one reports figures they did not read. A report
     from 1 December on is accepted and flagged late (Art. 16)."""
-    from .selectors import report_snapshot, snapshot_hash
 
     narrative = required_text(narrative, "工作总结", NARRATIVE_LIMIT)
     with transaction.atomic():

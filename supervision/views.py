@@ -17,9 +17,11 @@ from exports.views import serve as serve_export
 from fundadmin.models import Community, FundYear, WorkingCommittee
 from fundadmin.permissions import can_view, check, require
 from fundadmin.workdays import CONVENTION_NOTE, WorkingCalendar
+from projects.models import Project
 
 from . import services
 from .charts import bar_chart_svg, chart_table
+from .dossier import dossier_zip as build_zip
 from .exports import DOSSIER
 from .forms import AnswerForm, EvaluationForm, OpinionForm, ReportForm
 from .models import AnnualReport, Opinion, report_late_from
@@ -294,7 +296,6 @@ def report_list(request, committee: str, year: int):
 
 
 def _dossier_project(request, pk: int):
-    from projects.models import Project
 
     project = get_object_or_404(Project.objects.select_related("community__committee"), pk=pk)
     if not can_view(request.user, project):
@@ -317,7 +318,6 @@ def dossier_pdf(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def dossier_zip(request, pk: int):
-    from .dossier import dossier_zip as build_zip
 
     project = _dossier_project(request, pk)
     export = export_current(kind=DOSSIER.name, key=str(project.pk), obj=project, by=request.user)

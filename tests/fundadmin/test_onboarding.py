@@ -406,7 +406,8 @@ def test_the_commands_preview_apply_and_export(tmp_path, capsys):
 
 
 def test_a_nul_in_a_cell_is_a_row_error_before_any_query(admin_user, django_assert_num_queries):
-    from fundadmin.onboarding import CellError, Row, _role_row, _Run
+    from fundadmin.onboarding import CellError, Row
+    from fundadmin.onboarding.apply import _role_row, _Run
 
     row = Row(ROLES, 2, {"username": "li\x00wei", "role": "党工委书记", "scope": "donghu", "valid_from": "2026-01-01"})
     run = _Run(by=admin_user, report=None, summaries={})
