@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from fundadmin.admin import ReadOnlyAdmin
+from fundadmin.forms import ModelForm
 
 from .models import CommitmentEntry, FundAccount, JournalEntry
 from .services import account_subject_set
@@ -31,6 +32,7 @@ class CommitmentEntryAdmin(ReadOnlyAdmin):
 class FundAccountAdmin(admin.ModelAdmin):
     """The subject's name and code may be set (Art. 17); accounts open themselves on first entry."""
 
+    form = ModelForm  # fundadmin.forms: messages by the field, no hidden characters
     list_display = ["community", "subject_code", "subject_name", "created_at"]
     fields = ["community", "subject_name", "subject_code"]
     readonly_fields = ["community"]

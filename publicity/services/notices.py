@@ -13,6 +13,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from audit.checkpoints import CheckpointError, checkpoint_make
+from audit.models import Checkpoint
 from audit.services import event_record
 from fundadmin.permissions import require
 from fundadmin.text import optional_text, required_text
@@ -109,10 +111,23 @@ def notice_publish_for_project(
         project_id=project.pk,
         changes={"kind": kind, "posted_on": posted_on, "ends_on": notice.ends_on, "content_hash": notice.content_hash},
     )
+    notice_checkpoint(notice)
     return notice
 
 
 # -- helpers ----------------------------------------------------------------------------------------
+
+
+def notice_checkpoint(notice: Notice) -> None:
+    """The signed audit checkpoint printed on this notice and shown on the board (issue 15): made
+    right after the publication's own event, in its transaction, so it covers the publication."""
+    try:
+        checkpoint = checkpoint_make(reason=Checkpoint.Reason.NOTICE)
+    except CheckpointError as error:
+        # No notice goes up without the line residents can check; nothing is published.
+        raise ValidationError(f"公示未能发布：{error}请联系系统管理员。", code="checkpoint_unavailable") from error
+    notice.checkpoint_seq, notice.checkpoint_hash = checkpoint.seq, checkpoint.hash
+    notice.save(update_fields=["checkpoint_seq", "checkpoint_hash"])
 
 
 def locked_notice(notice: Notice) -> Notice:
@@ -222,6 +237,7 @@ def notice_correct(
                 "ends_on": new.ends_on,
             },
         )
+        notice_checkpoint(new)
     return new
 
 

@@ -1,4 +1,4 @@
-"""Migration 0004 gives the projects approved before the ledger kept commitments the entries they
+"""Migration 0005 gives the projects approved before the ledger kept commitments the entries they
 would have had, so check_ledger finds the same books (issue 14)."""
 
 import datetime
@@ -18,7 +18,7 @@ from .factories import funded, project_create, settlement_create
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-backfill = importlib.import_module("ledger.migrations.0004_commitments_append_only_and_backfill").backfill
+backfill = importlib.import_module("ledger.migrations.0005_commitments_append_only_and_backfill").backfill
 
 
 def _legacy_entry(fund_year, **fields) -> JournalEntry:

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('fundadmin', '0003_jobrun'),
-        ('ledger', '0002_append_only_triggers'),
+        ('ledger', '0003_refuse_truncate'),
         ('projects', '0002_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

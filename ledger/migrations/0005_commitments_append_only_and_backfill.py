@@ -13,8 +13,9 @@ The states are named by their stored values as they were when this migration was
 commitment afterwards: under the old rules a year could not be closed while a project of it was
 approved and unpaid.
 
-On PostgreSQL the database refuses UPDATE and DELETE on the commitments (Art. 17, 19), as on the
-journal (0002). SQLite gets no trigger: Django's test flush deletes rows there."""
+On PostgreSQL the database refuses UPDATE, DELETE and TRUNCATE on the commitments (Art. 17, 19),
+as on the journal (0002, 0003); the application's role may only SELECT and INSERT them
+(scripts/db-roles). SQLite gets no trigger: Django's test flush deletes rows there."""
 
 import datetime
 from decimal import Decimal
@@ -41,7 +42,11 @@ TRIGGER = """
 CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
     FOR EACH ROW EXECUTE FUNCTION fundadmin_refuse_change();
 """
-REVERSE = "DROP TRIGGER IF EXISTS {table}_append_only ON {table};"
+NO_TRUNCATE = """
+CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
+    FOR EACH STATEMENT EXECUTE FUNCTION fundadmin_refuse_change();
+"""
+REVERSE = "DROP TRIGGER IF EXISTS {table}_append_only ON {table}; DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};"
 
 
 def backfill(apps, schema_editor=None):
@@ -119,6 +124,7 @@ def backfill(apps, schema_editor=None):
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(TRIGGER.format(table=TABLE), params=None)
+        schema_editor.execute(NO_TRUNCATE.format(table=TABLE), params=None)
     backfill(apps, schema_editor)
 
 
@@ -128,5 +134,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ledger", "0003_commitments"), ("ledger", "0002_append_only_triggers")]
+    dependencies = [("ledger", "0004_commitments")]
     operations = [migrations.RunPython(forwards, backwards)]
