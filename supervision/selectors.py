@@ -9,7 +9,6 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, ExtractMonth
 
@@ -17,7 +16,8 @@ from fundadmin.models import MONEY, Community, FundYear, SpendingCategory, Worki
 from fundadmin.permissions import scopes_with
 from fundadmin.workdays import Deadline, WorkingCalendar, YearDeadlines, year_deadlines
 from ledger.models import JournalEntry, Kind
-from ledger.selectors import carried_commitments, committee_summary, fund_balances, small_group_share
+from ledger.selectors import committee_summary
+from projects.figures import year_figures
 from projects.models import Project
 from projects.process import ENDED_STATES, Status
 from projects.selectors import approval_deadline, last_receipt_overdue_by, with_current_amount
@@ -77,27 +77,22 @@ def opinions_to_answer(user) -> QuerySet[Opinion]:
 # -- the annual report (Art. 16) -------------------------------------------------------------------
 
 
-def _str_money(value) -> str:
-    return str(_money(value))
-
-
 def report_snapshot(fund_year: FundYear) -> dict:
-    """The year's figures as the report freezes them: projects, spending by category, results and
-    residents' satisfaction from the acceptance inspections, the small-group share and the
-    carry-over (Art. 7(2), 12, 13, 16). Generated, never typed."""
-    balances = fund_balances(fund_year)
+    """The year's figures as the report freezes them (``projects.figures``, the same figures as
+    the annual summary), with what the report adds: each project's acceptance result, residents'
+    satisfaction from the inspections and the projects counted by outcome (Art. 7(2), 12, 13, 16).
+    Generated, never typed."""
     projects = list(
         with_current_amount(fund_year.projects.exclude(status=Status.DRAFT))
         .select_related("category", "settlement")
         .prefetch_related("inspections")
         .order_by("number")
     )
-    categories = {c.name: {"count": 0, "approved": ZERO, "paid": ZERO} for c in SpendingCategory.objects.all()}
-    rows, respondents, satisfied = [], 0, 0
+    data = year_figures(fund_year, projects)
+    respondents, satisfied = 0, 0
     done_states = (Status.PAID, Status.COMPLETION_NOTICE, Status.CLOSED)
     counts = {"total": len(projects), "completed": 0, "in_progress": 0, "ended": 0}
-    for p in projects:
-        paid = p.settlement.amount if hasattr(p, "settlement") else ZERO
+    for p, row in zip(projects, data["projects"], strict=True):
         passed = [i for i in p.inspections.all() if i.passed]
         inspection = passed[-1] if passed else None
         if inspection is not None:
@@ -109,71 +104,16 @@ def report_snapshot(fund_year: FundYear) -> dict:
             counts["ended"] += 1
         else:
             counts["in_progress"] += 1
-        rows.append(
-            {
-                "number": p.number,
-                "title": p.title,
-                "category": p.category.name if p.category else "",
-                "status": p.get_status_display(),
-                "is_small_group": p.is_small_group,
-                "approved_amount": _str_money(p.approved_amount) if p.approved_amount is not None else "",
-                "paid_amount": _str_money(paid),
-                "quality": inspection.get_quality_grade_display() if inspection else "",
-                "satisfaction_percent": str(inspection.satisfaction_percent) if inspection else "",
-            }
-        )
-        if p.status in (Status.WITHDRAWN, Status.REJECTED) or p.category is None:
-            continue
-        bucket = categories.setdefault(p.category.name, {"count": 0, "approved": ZERO, "paid": ZERO})
-        bucket["count"] += 1
-        bucket["approved"] += p.approved_amount or ZERO
-        bucket["paid"] += paid
-    share = small_group_share(fund_year, balances)
-    # Art. 13: approved, unpaid projects carried (or, before the close, to be carried) into next year.
-    carried = carried_commitments(fund_year)
-    carried_by_number = {p.number: amount for p, amount in carried}
-    for row in rows:
-        row["carried_amount"] = (
-            _str_money(carried_by_number[row["number"]]) if row["number"] in carried_by_number else ""
-        )
+        row["quality"] = inspection.get_quality_grade_display() if inspection else ""
+        row["satisfaction_percent"] = str(inspection.satisfaction_percent) if inspection else ""
     satisfaction = (Decimal(satisfied) * 100 / respondents).quantize(Decimal("0.1")) if respondents else None
-    data = {
-        "community": fund_year.community.name,
-        "applicant": fund_year.community.applicant_name,
-        "year": fund_year.year,
-        "allocation": _str_money(balances.allocation),
-        "carry_over": _str_money(balances.carry_over),
-        "fund": _str_money(balances.fund),
-        "received": _str_money(balances.received),
-        "spent": _str_money(balances.spent),
-        "committed": _str_money(balances.committed),
-        # Art. 13: what is not spent this year carries over to the next.
-        "carry_forward": _str_money(balances.fund - balances.spent),
-        "small_group": {
-            "used": _str_money(share.used),
-            "cap": _str_money(share.cap),
-            "percent": str(share.percent_of_fund) if share.percent_of_fund is not None else "",
-            "within_cap": share.within_cap,
-        },
-        "counts": counts,
-        "satisfaction": {
-            "respondents": respondents,
-            "satisfied": satisfied,
-            "percent": str(satisfaction) if satisfaction is not None else "",
-        },
-        "categories": [
-            {"name": name, "count": v["count"], "approved": _str_money(v["approved"]), "paid": _str_money(v["paid"])}
-            for name, v in categories.items()
-        ],
-        "projects": rows,
-        "carried": {
-            "done": fund_year.is_closed or balances.commitments_carried_out > 0,
-            "to_year": fund_year.year + 1,
-            "total": _str_money(sum((amount for _, amount in carried), ZERO)),
-            "projects": [{"number": p.number, "title": p.title, "amount": _str_money(amount)} for p, amount in carried],
-        },
+    data["counts"] = counts
+    data["satisfaction"] = {
+        "respondents": respondents,
+        "satisfied": satisfied,
+        "percent": str(satisfaction) if satisfaction is not None else "",
     }
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False))
+    return data
 
 
 def snapshot_hash(snapshot: dict) -> str:
