@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, ExtractMonth
 
 from fundadmin.models import MONEY, Community, FundYear, SpendingCategory, WorkingCommittee
@@ -20,7 +20,7 @@ from ledger.selectors import committee_summary
 from projects.figures import year_figures
 from projects.models import Project
 from projects.process import ENDED_STATES, Status
-from projects.selectors import approval_deadline, with_current_amount
+from projects.selectors import approval_deadline, last_receipt_overdue_by, with_current_amount
 from publicity.annual import annual_statuses
 from publicity.models import Notice, Objection
 
@@ -176,6 +176,16 @@ def _fund_years(communities, year: int) -> dict:
     return {fy.community_id: fy for fy in FundYear.objects.filter(community__in=communities, year=year)}
 
 
+def _approval_counts(waiting, shown: list, today: datetime.date, calendar: WorkingCalendar) -> tuple[int, int]:
+    """All the projects awaiting approval and the overdue among them; no query unless cut off."""
+    if len(shown) < LIST_LIMIT:
+        return len(shown), sum(1 for a in shown if a.overdue)
+    counts = waiting.order_by().aggregate(
+        n=Count("pk"), late=Count("pk", filter=Q(received_on__lte=last_receipt_overdue_by(today, calendar)))
+    )
+    return counts["n"], counts["late"]
+
+
 def _count(rows: list, qs) -> int:
     """How many rows ``qs`` has, given the first LIST_LIMIT of them: no query unless cut off."""
     return len(rows) if len(rows) < LIST_LIMIT else qs.count()
@@ -208,7 +218,9 @@ class Dashboard:
     year: int
     today: datetime.date
     summary: object
-    approvals: list[ApprovalRow] = field(default_factory=list)
+    approvals: list[ApprovalRow] = field(default_factory=list)  # the first LIST_LIMIT, earliest deadline first
+    approval_count: int = 0  # all of them, not the LIST_LIMIT shown
+    approval_overdue_count: int = 0  # over all of them too (Art. 11)
     notices_ending: list = field(default_factory=list)
     objections: list = field(default_factory=list)
     objection_count: int = 0
@@ -216,6 +228,7 @@ class Dashboard:
     opinion_count: int = 0
     unpaid: list = field(default_factory=list)
     unpaid_total: Decimal = ZERO
+    unpaid_count: int = 0
     by_category: list[Bar] = field(default_factory=list)
     by_month: list[Bar] = field(default_factory=list)
     reports: list[ReportStatus] = field(default_factory=list)
@@ -226,7 +239,12 @@ class Dashboard:
 
     @property
     def overdue_count(self) -> int:
-        return sum(1 for a in self.approvals if a.overdue)
+        return self.approval_overdue_count
+
+    @property
+    def approvals_hidden(self) -> int:
+        """How many waiting approvals the panel does not list (it says so, and links to them)."""
+        return self.approval_count - len(self.approvals)
 
 
 def spending_bars(committee: WorkingCommittee, year: int) -> tuple[list[Bar], list[Bar]]:
@@ -269,7 +287,9 @@ def committee_dashboard(
         Project.objects.filter(community__committee=committee)
         .awaiting_approval()
         .select_related("community")
-        .order_by("received_on", "pk")
+        # Earliest deadline first; a form not yet received has no deadline and comes last, on
+        # SQLite as on PostgreSQL (they put NULLs at opposite ends unless told).
+        .order_by(F("received_on").asc(nulls_last=True), "pk")
     )
     for p in waiting[:LIST_LIMIT]:
         deadline = approval_deadline(p, calendar)
@@ -278,6 +298,9 @@ def committee_dashboard(
         if deadline is not None and not overdue:
             left = calendar.working_days_between(today, deadline.date).days
         dash.approvals.append(ApprovalRow(p, deadline, overdue, left))
+    # The counts are over every waiting project, not the rows shown: one query, the overdue ones
+    # by the latest receipt date whose deadline has passed (a filter, not a deadline per row).
+    dash.approval_count, dash.approval_overdue_count = _approval_counts(waiting, dash.approvals, today, calendar)
 
     horizon = calendar.add_working_days(today, NOTICE_HORIZON_WORKING_DAYS).date
     dash.notices_ending = list(
@@ -308,8 +331,10 @@ def committee_dashboard(
     dash.unpaid = list(unpaid.order_by("status_changed_at", "pk")[:LIST_LIMIT])
     if len(dash.unpaid) < LIST_LIMIT:
         dash.unpaid_total = _money(sum((p.approved_amount or ZERO for p in dash.unpaid), ZERO))
-    else:
-        dash.unpaid_total = _money(unpaid.aggregate(s=Sum("approved_amount"))["s"])
+        dash.unpaid_count = len(dash.unpaid)
+    else:  # cut off: the count and the sum are over all of them
+        total = unpaid.order_by().aggregate(s=Sum("approved_amount"), n=Count("pk"))
+        dash.unpaid_total, dash.unpaid_count = _money(total["s"]), total["n"]
     dash.by_category, dash.by_month = spending_bars(committee, year)
     fund_years = {row.community.pk: row.fund_year for row in summary.rows if row.fund_year is not None}
     dash.reports = report_statuses(communities, year, today, fund_years)
