@@ -8,7 +8,7 @@ every source of work in one place.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from collections.abc import Callable
 from functools import cache
 
 from django.conf import settings
@@ -17,18 +17,52 @@ from django.utils.module_loading import import_string
 from .workdays import Deadline, WorkingCalendar
 
 
-@dataclass(frozen=True)
 class InboxItem:
-    title: str
-    action: str  # what the user is expected to do, e.g. "初步同意"
-    url: str
-    community: str
-    deadline: Deadline | None = None
-    note: str = ""
-    sentence: str = ""  # whom and what it waits for, and by when (projects.next_step)
+    """One line of the inbox. The deadline is known for every item (the list is sorted by it and
+    counted over all of it); ``url`` and ``sentence`` may be given as functions of no argument,
+    called on first use and kept, so only the page shown builds its sentences and addresses.
+    ``key`` breaks ties between two items of one title and action (a source that gives a lazy
+    address gives a key; otherwise the address is the key)."""
+
+    __slots__ = ("title", "action", "community", "deadline", "note", "key", "_url", "_sentence")
+
+    def __init__(
+        self,
+        *,
+        title: str,
+        action: str,
+        url: str | Callable[[], str],
+        community: str,
+        deadline: Deadline | None = None,
+        note: str = "",
+        sentence: str | Callable[[], str] = "",  # whom and what it waits for, and by when
+        key: str = "",
+    ):
+        self.title, self.action, self.community = title, action, community
+        self.deadline, self.note = deadline, note
+        self._url, self._sentence = url, sentence
+        self.key = key or (url if isinstance(url, str) else "")
+
+    @property
+    def url(self) -> str:
+        if callable(self._url):
+            self._url = self._url()
+        return self._url
+
+    @property
+    def sentence(self) -> str:
+        if callable(self._sentence):
+            self._sentence = self._sentence()
+        return self._sentence
+
+    def sort_key(self, far: datetime.date = datetime.date.max) -> tuple:
+        return (self.deadline.date if self.deadline else far, self.title, self.action, self.key)
 
     def is_overdue(self, today: datetime.date) -> bool:
         return self.deadline is not None and self.deadline.date < today
+
+    def __repr__(self) -> str:
+        return f"InboxItem({self.action}: {self.title}, {self.deadline})"
 
 
 @cache
@@ -42,7 +76,6 @@ def inbox_items(user, calendar: WorkingCalendar | None = None) -> list[InboxItem
     items: list[InboxItem] = []
     for source in sources():
         items.extend(source(user, calendar))
-    far = datetime.date.max
-    # A total order (the address breaks ties between two items of one title): the same list on
-    # every database and in every process.
-    return sorted(items, key=lambda i: (i.deadline.date if i.deadline else far, i.title, i.action, i.url))
+    # A total order (the key breaks ties between two items of one title): the same list on every
+    # database and in every process. Nothing lazy is built to sort.
+    return sorted(items, key=InboxItem.sort_key)

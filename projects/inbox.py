@@ -7,7 +7,7 @@ next-step sentence (``projects.next_step``) and carries the deadline that runs i
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, partial
 
 from django.db.models import Q
 from django.urls import reverse
@@ -23,7 +23,7 @@ from . import facts as project_facts
 from . import process
 from .actions import first_waiting
 from .models import Project
-from .next_step import Holders, next_step
+from .next_step import Holders, due, next_step
 from .process import Status
 
 # Every candidate is read: the inbox lists everything a person must act on (the page pages it)
@@ -66,7 +66,13 @@ def inbox_items(user, calendar: WorkingCalendar) -> list[InboxItem]:
     today = timezone.localdate()
     # A step refused for the year's money still waits for a decision: the money is not read here.
     facts = project_facts.load(projects, without={"money"}, today=today, calendar=calendar)
-    holders = Holders(projects, today)
+    holders: list[Holders] = []  # read once, when the first sentence of the page shown is built
+
+    def sentence(project, f) -> str:
+        if not holders:
+            holders.append(Holders(projects, today))
+        return next_step(project, f, holders[0], today=today).sentence
+
     items = []
     for project, f in zip(projects, facts, strict=True):
         waiting = first_waiting(project, user, f)
@@ -77,15 +83,17 @@ def inbox_items(user, calendar: WorkingCalendar) -> list[InboxItem]:
                 continue
         else:
             step = waiting.step
-        told = next_step(project, f, holders, today=today)
+        # Every row's deadline (the list is sorted and counted by it); its sentence and address
+        # only when the page shows it.
         items.append(
             InboxItem(
                 title=f"{project.number} {project.title}",
                 action=step.label,
-                url=reverse("projects:act", args=[project.pk, step.verb]),
+                url=partial(reverse, "projects:act", args=[project.pk, step.verb]),
+                key=f"project {project.pk:012d} {step.verb}",
                 community=project.community.name,
-                deadline=told.due,
-                sentence=told.sentence,
+                deadline=due(project, f),
+                sentence=partial(sentence, project, f),
                 note="" if waiting is None or waiting else f"暂不能办理：{waiting.reason}",
             )
         )

@@ -123,20 +123,41 @@ def _date(deadline: Deadline) -> str:
     return f"{date_prose(deadline.date)}{'（暂定）' if deadline.provisional else ''}"
 
 
+def _waiting(project: Project, facts: Facts) -> tuple[list, list]:
+    """The steps the project waits on: those free to take, and those held by others' work (with
+    the rule that holds each)."""
+    free, held = [], []
+    for step in project.state.steps:
+        if not machine.waits_on(step, project, facts):
+            continue
+        blocking = next(
+            (r for r in step.all_rules if r.waits_for_others and not r.user and r.reason(project, facts) is not None),
+            None,
+        )
+        (held if blocking else free).append((step, blocking))
+    return free, held
+
+
+def due(project: Project, facts: Facts) -> Deadline | None:
+    """The deadline ``next_step`` names, without its sentence: what the inbox sorts every row by
+    (it builds the sentences of the page it shows only)."""
+    state: State = project.state
+    if state.ended:
+        return None
+    clock = state.clock
+    if not (isinstance(clock, Within) and getattr(project, clock.since)):
+        return None
+    free, _ = _waiting(project, facts)
+    return facts.calendar.add_working_days(getattr(project, clock.since), clock.days) if free else None
+
+
 def next_step(project: Project, facts: Facts, holders: Holders, *, today: datetime.date | None = None) -> NextStep:
     """The sentence for ``project``, from its facts (``projects.facts.load``) and today's role holders."""
     today = today or facts.today
     state: State = project.state
     if state.ended:
         return NextStep(ENDED[project.status])
-    waiting = [s for s in state.steps if machine.waits_on(s, project, facts)]
-    free, held = [], []
-    for step in waiting:
-        blocking = next(
-            (r for r in step.all_rules if r.waits_for_others and not r.user and r.reason(project, facts) is not None),
-            None,
-        )
-        (held if blocking else free).append((step, blocking))
+    free, held = _waiting(project, facts)
     clock = state.clock
     calendar = facts.calendar
     if free:
