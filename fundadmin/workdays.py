@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import CharField, DateField, IntegerField, Value
 
 from .models import CalendarYear, SpecialDay
 
@@ -51,7 +52,7 @@ class WorkingCalendar:
 
     Make one per request (or per command) and share it across a page's deadlines: on its first
     question it reads the whole calendar — which years are published and their special days, a
-    few dozen rows a year — in two queries, and it never caches across requests, so a calendar
+    few dozen rows a year — in one query, and it never caches across requests, so a calendar
     edit takes effect at once in every process.
     """
 
@@ -65,11 +66,15 @@ class WorkingCalendar:
 
     def _load(self) -> None:
         if self._published is None:
-            self._published = frozenset(CalendarYear.objects.filter(is_published=True).values_list("year", flat=True))
+            # One query: the published years (a row with no day each) and the special days.
+            years = CalendarYear.objects.filter(is_published=True).order_by().values_list(
+                "year", Value(None, output_field=DateField()), Value("", output_field=CharField())
+            )
+            days = SpecialDay.objects.order_by().values_list(Value(0, output_field=IntegerField()), "date", "kind")
+            rows = list(years.union(days, all=True))
+            self._published = frozenset(year for year, day, _ in rows if day is None)
             # An unpublished year is weekends alone, whatever special days were entered for it.
-            self._special = {
-                day: kind for day, kind in SpecialDay.objects.values_list("date", "kind") if day.year in self._published
-            }
+            self._special = {day: kind for _, day, kind in rows if day is not None and day.year in self._published}
             total = 0
             for day in sorted(self._special):
                 weekday, kind = day.weekday() < 5, self._special[day]

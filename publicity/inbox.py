@@ -38,7 +38,7 @@ def inbox_items(user, calendar: WorkingCalendar) -> list[InboxItem]:
         return []
     today = timezone.localdate()
     items: list[InboxItem] = []
-    acting = list(_communities(user, "act_for_community"))
+    acting = scopes_with(user, "act_for_community")  # the communities' keys: no query of its own
     for o in Objection.objects.filter(notice__community__in=acting, state=Objection.State.OPEN).select_related(
         "notice__community"
     ):
