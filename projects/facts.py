@@ -245,8 +245,11 @@ def load(
         if kind in queries:
             queryset, key = queries[kind]
             rows = defaultdict(list)
-            for row in queryset.filter(**{f"{key}__in": [f.project.pk for f in some]}):
-                rows[row.invoice.project_id if kind == "signatures" else row.project_id].append(row)
+            by_pk = {f.project.pk: f.project for f in some}
+            for row in queryset.filter(**{f"{key}__in": list(by_pk)}):
+                owner = row.invoice if kind == "signatures" else row
+                owner.project = by_pk[owner.project_id]  # what a row asks of its project reads no query
+                rows[owner.project_id].append(row)
             for f in some:
                 f._rows[kind] = rows.get(f.project.pk, [])
         elif kind == "budget":

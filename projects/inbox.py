@@ -131,12 +131,10 @@ def inbox_items(user, calendar: WorkingCalendar) -> list[InboxItem]:
     today = timezone.localdate()
     # A step refused for the year's money still waits for a decision: the money is not read here.
     facts = project_facts.load(projects, without={"money"}, today=today, calendar=calendar)
-    holders: list[Holders] = []  # read once, when the first sentence of the page shown is built
+    holders = Holders(projects, today)  # read when the first sentence of the page shown is built
 
     def sentence(project, f) -> str:
-        if not holders:
-            holders.append(Holders(projects, today))
-        return next_step(project, f, holders[0], today=today).sentence
+        return next_step(project, f, holders, today=today).sentence
 
     items = []
     for project, f in zip(projects, facts, strict=True):

@@ -37,25 +37,33 @@ ENDED = {
 
 
 class Holders:
-    """Who holds which role today, for the communities and committees of a page's projects."""
+    """Who holds which role today, for the communities and committees of a page's projects: read
+    (one query) when a sentence first names someone — a page of ended projects reads none."""
 
     def __init__(self, projects: Iterable[Project], today: datetime.date | None = None):
         projects = list(projects)
-        communities = {p.community_id for p in projects}
-        committees = {p.community.committee_id for p in projects}
-        self._names: dict[tuple[str, int, str], list[tuple[int, str]]] = defaultdict(list)
-        if not projects:
-            return
-        rows = (
-            RoleAssignment.objects.active(today)
-            .filter(Q(community__in=communities) | Q(committee__in=committees))
-            .filter(user__is_active=True)
-            .select_related("user")
-            .order_by("role", "user__username")
-        )
-        for a in rows:
-            scope = ("community", a.community_id) if a.community_id else ("committee", a.committee_id)
-            self._names[(*scope, a.role)].append((a.user_id, a.user.display_name))
+        self._communities = {p.community_id for p in projects}
+        self._committees = {p.community.committee_id for p in projects}
+        self._today = today
+        self._loaded: dict[tuple[str, int, str], list[tuple[int, str]]] | None = None
+
+    @property
+    def _names(self) -> dict[tuple[str, int, str], list[tuple[int, str]]]:
+        if self._loaded is None:
+            self._loaded = defaultdict(list)
+            if not self._communities:
+                return self._loaded
+            rows = (
+                RoleAssignment.objects.active(self._today)
+                .filter(Q(community__in=self._communities) | Q(committee__in=self._committees))
+                .filter(user__is_active=True)
+                .select_related("user")
+                .order_by("role", "user__username")
+            )
+            for a in rows:
+                scope = ("community", a.community_id) if a.community_id else ("committee", a.committee_id)
+                self._loaded[(*scope, a.role)].append((a.user_id, a.user.display_name))
+        return self._loaded
 
     def of(self, project: Project, role: str) -> list[tuple[int, str]]:
         level = ROLE_SCOPE[role]
