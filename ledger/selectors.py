@@ -29,7 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, Q, Sum
+from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum
 
 from fundadmin.models import MONEY, Community, FundYear, WorkingCommittee
 
@@ -140,6 +140,20 @@ def fund_balances(fund_year: FundYear) -> FundBalances:
 
 def fund_balances_many(fund_years: list[FundYear]) -> dict[int, FundBalances]:
     """``fund_balances`` for many years at once, in two queries whatever their number."""
+    return _balances_and_small_group(fund_years)[0]
+
+
+def _small_group_sums() -> dict:
+    """Art. 7(2): what approved small-group projects count against the cap, plus and minus."""
+    return {
+        "small_plus": Sum("amount", filter=Q(small_group=True, kind__in=SMALL_GROUP_PLUS), output_field=_OUT),
+        "small_minus": Sum("amount", filter=Q(small_group=True, kind__in=SMALL_GROUP_MINUS), output_field=_OUT),
+    }
+
+
+def _balances_and_small_group(fund_years: list[FundYear]) -> tuple[dict[int, FundBalances], dict[int, Decimal]]:
+    """Per year, the balances (``fund_balances``) and what small-group projects count against
+    the cap (``small_group_amounts``): two queries, the commitments read once for both."""
     ids = [fy.pk for fy in fund_years]
     journal = {
         row["fund_year"]: row
@@ -153,9 +167,14 @@ def fund_balances_many(fund_years: list[FundYear]) -> dict[int, FundBalances]:
         for row in CommitmentEntry.objects.filter(fund_year__in=ids)
         .values("fund_year")
         .order_by()
-        .annotate(**_commitment_sums())
+        .annotate(**_commitment_sums(), **_small_group_sums())
     }
-    return {fy.pk: _balances(fy, journal.get(fy.pk, {}), commitments.get(fy.pk, {})) for fy in fund_years}
+    balances = {fy.pk: _balances(fy, journal.get(fy.pk, {}), commitments.get(fy.pk, {})) for fy in fund_years}
+    small = {
+        pk: _money(commitments.get(pk, {}).get("small_plus")) - _money(commitments.get(pk, {}).get("small_minus"))
+        for pk in ids
+    }
+    return balances, small
 
 
 def small_group_amounts(fund_year_ids: list[int], *, exclude_project_id: int | None = None) -> dict[int, Decimal]:
@@ -171,14 +190,11 @@ def small_group_amounts(fund_year_ids: list[int], *, exclude_project_id: int | N
         .exclude(project_id=exclude_project_id)
         .values("fund_year")
         .order_by()
-        .annotate(
-            plus=Sum("amount", filter=Q(kind__in=SMALL_GROUP_PLUS), output_field=_OUT),
-            minus=Sum("amount", filter=Q(kind__in=SMALL_GROUP_MINUS), output_field=_OUT),
-        )
+        .annotate(**_small_group_sums())
     )
     totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for row in rows:
-        totals[row["fund_year"]] = _money(row["plus"]) - _money(row["minus"])
+        totals[row["fund_year"]] = _money(row["small_plus"]) - _money(row["small_minus"])
     return totals
 
 
@@ -371,11 +387,25 @@ class CommitteeSummary:
 
 
 def committee_summary(*, committee: WorkingCommittee, year: int) -> CommitteeSummary:
-    """Every community of ``committee`` side by side for ``year`` — five queries in all."""
-    communities = list(Community.objects.filter(committee=committee).order_by("code"))
-    fund_years = {fy.community_id: fy for fy in FundYear.objects.filter(community__committee=committee, year=year)}
-    balances = fund_balances_many(list(fund_years.values()))
-    small = small_group_amounts([fy.pk for fy in fund_years.values()])
+    """Every community of ``committee`` side by side for ``year`` — three queries in all: the
+    communities with their year's fund year, the journal's sums, the commitments' sums."""
+    year_of = FundYear.objects.filter(community=OuterRef("pk"), year=year)
+    communities = list(
+        Community.objects.filter(committee=committee)
+        .annotate(
+            fy_id=Subquery(year_of.values("pk")[:1]),
+            fy_allocation=Subquery(year_of.values("allocation")[:1]),
+            fy_closed_at=Subquery(year_of.values("closed_at")[:1]),
+        )
+        .order_by("code")
+    )
+    fields = ["id", "community_id", "year", "allocation", "closed_at"]
+    fund_years = {
+        c.pk: FundYear.from_db(c._state.db, fields, [c.fy_id, c.pk, year, c.fy_allocation, c.fy_closed_at])
+        for c in communities
+        if c.fy_id is not None
+    }
+    balances, small = _balances_and_small_group(list(fund_years.values()))
     rows = []
     for community in communities:
         fy = fund_years.get(community.pk)

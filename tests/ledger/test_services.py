@@ -296,7 +296,7 @@ def test_committee_summary_in_bounded_queries(community, django_assert_num_queri
         paid_project(fy, D("100.00") * (i + 1))
         project_create(fy, status=Status.APPROVED, approved_amount=D("7.00"), is_small_group=True)
     CommunityFactory(committee=community.committee)  # no fund year for 2026
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(3):
         summary = committee_summary(committee=community.committee, year=2026)
         totals = summary.totals
     assert len(summary.rows) == 5 and summary.rows[-1].balances is None
