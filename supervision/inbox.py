@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fundadmin.inbox import InboxItem
-from fundadmin.models import FundYear
+from fundadmin.models import Community, FundYear
 from fundadmin.workdays import Deadline, WorkingCalendar, year_deadlines
 from publicity.models import Notice
 
@@ -92,13 +92,19 @@ def _december(evaluating, today: datetime.date, calendar: WorkingCalendar) -> li
 
     year = today.year
     items = []
-    committees = list(evaluating.prefetch_related("communities"))
+    if today < datetime.date(year, *REPORT_REMINDER_FROM):
+        return items  # neither December date is near: nothing to read
+    # The committees and their communities in one query (in committee order, then community).
+    by_committee: dict[int, tuple] = {}
+    for community in Community.objects.filter(committee__in=evaluating).select_related("committee"):
+        by_committee.setdefault(community.committee_id, (community.committee, []))[1].append(community)
+    committees = list(by_committee.values())
     if not committees:
         return items
     if today >= datetime.date(year, *REPORT_REMINDER_FROM):
         reported = set(AnnualReport.objects.filter(year=year).values_list("community_id", flat=True))
-        for committee in committees:
-            missing = [c.name for c in committee.communities.all() if c.pk not in reported]
+        for committee, communities in committees:
+            missing = [c.name for c in communities if c.pk not in reported]
             if missing:
                 items.append(
                     InboxItem(
@@ -118,8 +124,8 @@ def _december(evaluating, today: datetime.date, calendar: WorkingCalendar) -> li
             .values_list("community_id", flat=True)
         )
         post_by = year_deadlines(year, calendar).summary_post_by
-        for committee in committees:
-            missing = [c.name for c in committee.communities.all() if c.pk not in posted]
+        for committee, communities in committees:
+            missing = [c.name for c in communities if c.pk not in posted]
             if missing:
                 items.append(
                     InboxItem(
