@@ -60,7 +60,7 @@ def second_floor_url(p: dict) -> str:
     raise KeyError(page)
 
 
-def time_staff(n: int) -> list[dict]:
+def time_staff(n: int, only: str | None = None) -> list[dict]:
     """Each staff page and its second floor, back to back: median ms, queries, the ratio."""
     from django.db import connection, reset_queries
     from django.test import Client
@@ -70,7 +70,7 @@ def time_staff(n: int) -> list[dict]:
 
     rows = []
     for p in run.pages():
-        if not any(p["page"].startswith(word) for word in STAFF):
+        if not any(p["page"].startswith(word) for word in STAFF) or (only and p["page"] != only):
             continue
         client = Client()
         client.force_login(p["people"][p["role"]])
@@ -156,6 +156,8 @@ def main(argv=None) -> None:
     parser.add_argument("--queries", help="print the SQL of one request of this page")
     parser.add_argument("-n", type=int, default=15)
     parser.add_argument("--markdown", help="write the table to this file")
+    parser.add_argument("--only", help="time this page alone (its bench name)")
+    parser.add_argument("--json", help="write the rows to this file")
     args = parser.parse_args(argv)
     import django
 
@@ -169,7 +171,11 @@ def main(argv=None) -> None:
     if args.profile:
         print(profile(args.profile))
         return
-    rows = time_staff(args.n)
+    rows = time_staff(args.n, args.only)
+    if args.json:
+        import json
+
+        Path(args.json).write_text(json.dumps(rows, ensure_ascii=False))
     if args.markdown:
         Path(args.markdown).write_text(markdown(rows))
 

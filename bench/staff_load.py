@@ -88,9 +88,9 @@ def run(*, seconds: int, connections: int, workers: int) -> list[dict]:
     django_connections.close_all()
     port = load._free_port()
     base = f"http://{load.HOST}:{port}"
+    command = [sys.executable, "-m", "gunicorn", "fundadmin.wsgi:application", "--bind", f"{load.HOST}:{port}"]
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "fundadmin.wsgi:application", "--bind", f"{load.HOST}:{port}"]
-        + ["--workers", str(workers), "--log-level", "warning", "--timeout", "60"],
+        [*command, "--workers", str(workers), "--log-level", "warning", "--timeout", "60"],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
