@@ -324,9 +324,9 @@ def dossier_zip(request, pk: int):
     if request.method == "POST" or export.state != Export.State.DONE:
         # The ZIP carries the dossier PDF: wait for it (the page reloads this address).
         return serve_export(request, kind=DOSSIER.name, key=str(project.pk), obj=project, back=_dossier_back(project))
+    # The PDF the worker made and stored, copied into the ZIP as it is: never rendered again.
     with export.file.open("rb") as stored:
-        pdf = stored.read()
-    archive, _ = build_zip(project, pdf=pdf)
+        archive, _ = build_zip(project, pdf=stored)
     return FileResponse(
         archive, as_attachment=True, filename=f"dossier-{project.number}.zip", content_type="application/zip"
     )
