@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from exports.models import Export
 from exports.services import export_current
 from exports.views import serve as serve_export
+from fundadmin.db_router import read_from_replica
 from fundadmin.models import Community, FundYear, WorkingCommittee
 from fundadmin.permissions import can_view, check, require
 from fundadmin.workdays import CONVENTION_NOTE, WorkingCalendar
@@ -158,6 +159,7 @@ def opinion_answer(request, pk: int):
 # -- the working committee's dashboard -------------------------------------------------------------
 
 
+@read_from_replica  # a report: it only reads (fundadmin.db_router)
 @login_required
 @require_GET
 def dashboard(request, committee: str, year: int | None = None):
@@ -276,6 +278,7 @@ def report_evaluate(request, pk: int):
     return render(request, "supervision/report_detail.html", context, status=400)
 
 
+@read_from_replica  # a report: it only reads (fundadmin.db_router)
 @login_required
 @require_GET
 def report_list(request, committee: str, year: int):

@@ -32,7 +32,6 @@ pytestmark = [
 ]
 
 
-
 @pytest.fixture(autouse=True)
 def _fresh_health(settings):
     settings.REPLICA_MAX_LAG_SECONDS = 300  # generous: the tests below say when the replica is behind
@@ -208,3 +207,28 @@ def pg_ctl(action: str, data: str) -> None:
     if os.geteuid() == 0 and os.environ.get("PG_AS", "root") != "root":
         command = ["runuser", "-u", os.environ["PG_AS"], "--", *command]
     subprocess.run(command, check=True, capture_output=True, timeout=60)
+
+
+IDENTITY_TABLES = ("django_session", "fundadmin_user", "fundadmin_roleassignment", "guardian_", "notifications_")
+
+
+def test_a_report_reads_its_figures_from_the_replica_and_who_is_asking_from_the_primary(plan_notice, people):
+    from fundadmin.roles import Role
+
+    replayed()
+    client = Client()
+    client.force_login(people[Role.COMMITTEE_SECRETARY])
+    committee = plan_notice.community.committee
+    url = reverse("supervision:dashboard", args=[committee.code])
+    replayed()  # the session the login wrote
+    with (
+        CaptureQueriesContext(connections["default"]) as primary,
+        CaptureQueriesContext(connections["replica"]) as replica,
+    ):
+        response = client.get(url)
+    assert response.status_code == 200 and plan_notice.community.name in response.content.decode()
+    figures = data_queries(replica)
+    assert any("projects_project" in sql for sql in figures)  # the dashboard's rows: from the replica
+    on_primary = data_queries(primary)
+    assert on_primary and all(any(t in sql for t in IDENTITY_TABLES) for sql in on_primary), on_primary
+    assert not any(t in sql for sql in figures for t in IDENTITY_TABLES[:3])  # never the session, user or role
