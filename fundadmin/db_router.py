@@ -21,6 +21,9 @@ Even inside such a view a read goes to the primary when
 - the replica is unreachable, or more than ``REPLICA_MAX_LAG_SECONDS`` behind the primary
   (measured at most every ``REPLICA_CHECK_SECONDS`` per process; when in doubt, the primary).
 
+And a page the replica answers with "not found" is asked again of the primary: the notice may be
+one posted a moment ago that the replica has not replayed yet.
+
 Writes always go to the primary; the replica is never migrated (it replays the primary's WAL).
 """
 
@@ -36,7 +39,7 @@ import time
 
 from django.conf import settings
 from django.db import DatabaseError, connections
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 
 REPLICA = "replica"
 PRIMARY = "default"
@@ -75,6 +78,7 @@ class _Scope:
     """One request of a replica-reading view (and the streaming of its body)."""
 
     wrote: bool = False
+    replica_answered: bool = False  # some read of this request went to the replica
 
 
 _scope: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar("fundadmin_replica_scope", default=None)
@@ -175,9 +179,10 @@ class ReplicaRouter:
         scope = _scope.get()
         if scope is None or scope.wrote or not replica_configured() or _primary_only(model):
             return None
-        if connections[PRIMARY].in_atomic_block:
+        if connections[PRIMARY].in_atomic_block or not replica_usable():
             return PRIMARY
-        return REPLICA if replica_usable() else PRIMARY
+        scope.replica_answered = True
+        return REPLICA
 
     def db_for_write(self, model, **hints):
         scope = _scope.get()
@@ -233,8 +238,15 @@ def read_from_replica(view):
     def wrapped(request, *args, **kwargs):
         if not replica_configured() or request.COOKIES.get(PIN_COOKIE):
             return view(request, *args, **kwargs)
-        with replica_reads() as scope:
-            response = view(request, *args, **kwargs)
+        try:
+            with replica_reads() as scope:
+                response = view(request, *args, **kwargs)
+        except Http404:
+            if not scope.replica_answered:
+                raise  # the primary said so already
+            # Not there yet, or not at all? A notice posted a moment ago and reached from its QR
+            # code may not be replayed yet: only the primary can say it does not exist.
+            return view(request, *args, **kwargs)
         if isinstance(response, StreamingHttpResponse):
             response.streaming_content = _streamed_in(scope, response.streaming_content)
         return response

@@ -232,3 +232,25 @@ def test_a_report_reads_its_figures_from_the_replica_and_who_is_asking_from_the_
     on_primary = data_queries(primary)
     assert on_primary and all(any(t in sql for t in IDENTITY_TABLES) for sql in on_primary), on_primary
     assert not any(t in sql for sql in figures for t in IDENTITY_TABLES[:3])  # never the session, user or role
+
+
+def test_a_notice_not_yet_replayed_is_found_on_the_primary_not_refused(plan_notice, people):
+    """A resident scans the QR code of a notice posted a moment ago: the replica does not have it
+    yet, so the page is asked again of the primary instead of answering 404."""
+    replayed()
+    query("replica", "SELECT pg_wal_replay_pause()")
+    try:
+        project = walk(
+            new_project(people, plan_notice.project.fund_year, title="刚刚张贴的公示"), people, Status.PUBLICITY
+        )
+        notice = Notice.objects.get(project=project)
+        assert query("replica", "SELECT count(*) FROM publicity_notice WHERE id = %s", [notice.pk]) == (0,)
+        with CaptureQueriesContext(connections["default"]) as primary:
+            response = Client().get(reverse("publicity:notice_detail", args=[notice.pk]))
+        assert response.status_code == 200 and notice.title in response.content.decode()
+        assert data_queries(primary)
+        # What exists nowhere is still not found.
+        assert Client().get(reverse("publicity:notice_detail", args=[notice.pk + 1000])).status_code == 404
+    finally:
+        query("replica", "SELECT pg_wal_replay_resume()")
+    replayed()
