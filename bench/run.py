@@ -330,6 +330,10 @@ def write(results: dict) -> None:
         f"(plain SHA-256 over the same canonical bytes: {i['sha256_events_per_s']} events/s, {i['verify_vs_sha256']}× faster); chain ok: {i['verify_audit_ok']}.",
         f"- `check_ledger`: {i['check_ledger_s']} s, {i['check_ledger_problems']} problems.",
     ]
+    if results.get("streams"):
+        from bench import stream
+
+        lines += stream.markdown(results["streams"])
     if results.get("load"):
         lo = results["load"]
         lines += [
@@ -380,6 +384,10 @@ def main(argv=None) -> None:
     results["pdfs"] = time_pdfs(5 if args.quick else 15)
     print("integrity")
     results["integrity"] = time_integrity()
+    from bench import stream
+
+    print("open data, streamed")
+    results["streams"] = stream.run()
     write(results)
     if not args.no_load:
         from bench import load
