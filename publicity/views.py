@@ -28,6 +28,8 @@ from fundadmin.db_router import read_from_replica
 from fundadmin.models import Community, FundYear
 from fundadmin.permissions import can_view
 from fundadmin.workdays import CONVENTION_NOTE, PROVISIONAL_NOTE, WorkingCalendar
+from projects.models import Project, Status
+from projects.selectors import stepper
 
 from . import fingerprints, opendata, pdf, periods, ratelimit, selectors, services
 from .forms import ObjectionForm, PublicNeedForm
@@ -328,8 +330,6 @@ def notice_photo(request, pk):
 @read_from_replica
 @require_GET
 def project_public(request, pk):
-    from projects.models import Project, Status
-    from projects.selectors import stepper
 
     head = fingerprints.project_head(pk)
     if head is None:
@@ -492,7 +492,6 @@ def open_data_year(request, year):
 @login_required
 @require_GET
 def application_form_pdf(request, pk):
-    from projects.models import Project
 
     project = get_object_or_404(Project.objects.select_related("community__committee", "category", "fund_year"), pk=pk)
     verdict = can_view(request.user, project)

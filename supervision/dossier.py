@@ -24,6 +24,12 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.sentences import sentence
+from fundadmin.text import INVISIBLE
+from fundadmin.uploads import sniff_content_type
+from projects.models import Project
+from publicity.models import Notice, Objection
+
+from .selectors import opinions_for_project
 
 PDF_NAME = "dossier.pdf"
 
@@ -45,10 +51,6 @@ class ManifestRow:
 
 def dossier_context(project) -> dict:
     """Everything the dossier shows, in a fixed number of queries."""
-    from projects.models import Project
-    from publicity.models import Notice, Objection
-
-    from .selectors import opinions_for_project
 
     project = Project.objects.select_related(
         "community__committee", "fund_year", "category", "proposer", "followup_user"
@@ -106,13 +108,30 @@ def _add(zf: zipfile.ZipFile, path: str, source: BinaryIO) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _add_stored(zf: zipfile.ZipFile, path: str, fieldfile) -> tuple[str, int]:
+def _add_stored(zf: zipfile.ZipFile, prefix: str, original_name: str, fieldfile) -> tuple[str, str, int]:
+    """A stored file into the ZIP under ``entry_name`` (its type read from its first bytes), copied
+    block by block: (path, sha256, size)."""
     with fieldfile.open("rb") as fh:
-        return _add(zf, path, fh)
+        path = entry_name(prefix, original_name, fh.read(16))
+        fh.seek(0)
+        sha, size = _add(zf, path, fh)
+    return path, sha, size
 
 
 def _safe(name: str) -> str:
-    return "".join(ch if ch not in '/\\:*?"<>|' else "_" for ch in name)[:80] or "file"
+    return "".join("_" if ch in '/\\:*?"<>|' or ch in INVISIBLE or ord(ch) < 32 else ch for ch in name)[:80] or "file"
+
+
+def entry_name(prefix: str, original_name: str, data: bytes) -> str:
+    """``prefix-stem.ext`` where ``ext`` comes from the bytes in the ZIP, never from the name the
+    uploader chose: a PDF/HTML polyglot uploaded as ``poly.html`` is stored as a PDF and ships as
+    ``…-poly.pdf``, so unzipping it cannot open it as a web page. Bytes of no known type get
+    ``.bin``, which no program opens by itself."""
+    sniffed = sniff_content_type(data[:16])
+    ext = sniffed[1] if sniffed else "bin"
+    stem = original_name.rsplit("/", 1)[-1]
+    stem = stem.split(".", 1)[0] if not stem.startswith(".") else stem.lstrip(".")
+    return f"{prefix}-{_safe(stem)[:60] or 'file'}.{ext}"
 
 
 def dossier_zip(project, *, pdf: bytes | BinaryIO):
@@ -120,7 +139,6 @@ def dossier_zip(project, *, pdf: bytes | BinaryIO):
     rows. ``pdf`` is the dossier PDF already made — the worker's stored rendering (exports), read
     from storage — never rendered here again. Files are copied a block at a time, so memory stays
     bounded whatever their size."""
-    from publicity.models import Notice
 
     source = io.BytesIO(pdf) if isinstance(pdf, bytes | bytearray) else pdf
     out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 (handed to the response, which closes it)
@@ -129,12 +147,12 @@ def dossier_zip(project, *, pdf: bytes | BinaryIO):
         sha, size = _add(zf, PDF_NAME, source)
         rows.append(ManifestRow(PDF_NAME, sha, size, "", "dossier", "", "项目档案（PDF）"))
         for doc in project.documents.order_by("uploaded_at", "pk"):
-            path = f"documents/{doc.pk:06d}-{doc.kind}-{_safe(doc.original_name)}"
-            sha, size = _add_stored(zf, path, doc.file)
+            path, sha, size = _add_stored(zf, f"documents/{doc.pk:06d}-{doc.kind}", doc.original_name, doc.file)
             rows.append(ManifestRow(path, sha, size, doc.sha256, "document", str(doc.pk), doc.get_kind_display()))
         for notice in Notice.objects.filter(project=project).exclude(board_photo="").order_by("pk"):
-            path = f"notice_photos/{notice.pk:06d}-{_safe(notice.board_photo.name.rsplit('/', 1)[-1])}"
-            sha, size = _add_stored(zf, path, notice.board_photo)
+            path, sha, size = _add_stored(
+                zf, f"notice_photos/{notice.pk:06d}", notice.board_photo.name, notice.board_photo
+            )
             rows.append(
                 ManifestRow(
                     path, sha, size, notice.board_photo_sha256, "notice_photo", str(notice.pk), "公示栏张贴照片"

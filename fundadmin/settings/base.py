@@ -1,9 +1,13 @@
 """Settings shared by every environment. Configuration comes from environment variables."""
 
+import ipaddress
 import os
+from decimal import Decimal
 from pathlib import Path
 
-from .cluster import FRAGMENT_CACHE, databases_from_env
+from django.core.exceptions import ImproperlyConfigured
+
+from .cluster import FRAGMENT_CACHE, checkpoint_storage_from_env, databases_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -140,11 +144,46 @@ LOGOUT_REDIRECT_URL = "login"
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 
-# django-axes: lock an account+address pair after repeated failures (password guessing).
+
+def trusted_proxies_from_env(value: str) -> int | list[str]:
+    """FUNDADMIN_TRUSTED_PROXIES: a count ("1") or addresses/networks ("127.0.0.1,10.0.0.0/8")."""
+    value = value.strip()
+    if not value or value == "0":
+        return []
+    if value.isdigit():
+        return int(value)
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"FUNDADMIN_TRUSTED_PROXIES: {item!r} is neither an address nor a network (e.g. 127.0.0.1 or 10.0.0.0/8)."
+            ) from None
+    return items
+
+
+# Apps whose models never store text with hidden characters (fundadmin/text.py). The trail is not
+# among them: it must record what a stranger typed (a failed login's username), written visibly.
+FUNDADMIN_VISIBLE_TEXT_APPS = {"fundadmin", "projects", "ledger", "publicity", "supervision"}
+
+# The reverse proxies in front of the app whose X-Forwarded-For is believed (audit/middleware.py).
+# Default none: the client is REMOTE_ADDR and the header is ignored, so nobody can choose the
+# address the trail records or the rate limit and the login lockout count.
+FUNDADMIN_TRUSTED_PROXIES = trusted_proxies_from_env(os.environ.get("FUNDADMIN_TRUSTED_PROXIES", ""))
+
+# django-axes: lock an account+address pair after repeated failures (password guessing). The
+# address is the one the trail records (one function, never axes' own X-Forwarded-For reading).
+# The pair, not the account alone: an attacker elsewhere can never lock an official out, at the
+# price that guessing spread over many addresses is slowed per address, not per account (README).
+AXES_CLIENT_IP_CALLABLE = "audit.middleware.get_client_address"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# A lockout ends 15 minutes after it began, however many failures follow during it: someone who
+# shares the official's address (one office NAT) cannot keep the official out by failing on.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 LANGUAGE_CODE = "zh-hans"
@@ -164,6 +203,21 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Signed audit checkpoints (audit/checkpoints.py, README "Security"): the private key lives on the
+# app server (created on first use when missing; several servers share one file), never in the
+# database; the signed copies go to an append-only folder or an S3-compatible bucket.
+FUNDADMIN_CHECKPOINT_ALGORITHM = os.environ.get("FUNDADMIN_CHECKPOINT_ALGORITHM", "ed25519")
+FUNDADMIN_CHECKPOINT_KEY_FILE = Path(
+    os.environ.get("FUNDADMIN_CHECKPOINT_KEY", BASE_DIR / "var" / "checkpoint-signing-key.pem")
+)
+# Public keys of other servers or retired keys whose checkpoints verify_audit also trusts.
+FUNDADMIN_CHECKPOINT_PUBLIC_KEYS = env_list("FUNDADMIN_CHECKPOINT_PUBLIC_KEYS")
+STORAGES["checkpoints"] = checkpoint_storage_from_env(os.environ, str(BASE_DIR / "var" / "checkpoints"))
+# An RFC 3161 time-stamping authority for each checkpoint (optional), and the CA file that
+# verifies its answers.
+FUNDADMIN_TSA_URL = os.environ.get("FUNDADMIN_TSA_URL", "")
+FUNDADMIN_TSA_CA_FILE = os.environ.get("FUNDADMIN_TSA_CA_FILE", "")
+
 # Uploaded documents (scans, photos, invoices): limits checked by content in the domain layer.
 FUNDADMIN_MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -178,6 +232,50 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").strip()
 # (当天不计入). A change applies to what comes in afterwards; dates already given stay.
 OBJECTION_REPLY_WORKING_DAYS = int(os.environ.get("OBJECTION_REPLY_WORKING_DAYS", "5"))
 NEED_REPLY_WORKING_DAYS = int(os.environ.get("NEED_REPLY_WORKING_DAYS", "10"))
+
+# Integrity indicators (Art. 19; supervision/indicators, docs/indicators.md): the thresholds at
+# which each one fires. A deployment overrides any of them in its own settings module, e.g.
+# INTEGRITY_INDICATORS = {**INTEGRITY_INDICATORS, "low_satisfaction_percent": 70}; every run
+# stores the values it used. Amounts are yuan, shares are fractions, periods are days.
+INTEGRITY_INDICATORS = {
+    # one contractor or payee in one community and year: this many projects, or this share of
+    # the community's year fund (allocation + carry-over); in a committee: this share of all of
+    # its communities' funds together
+    "concentration_min_projects": 3,
+    "concentration_community_share": Decimal("0.30"),
+    "concentration_committee_share": Decimal("0.10"),
+    # splitting: projects of one community, category and contractor within this many days, each
+    # at most `splitting_margin` under a limit, together above it. The limits are the city's own
+    # (a procurement or approval limit); the year's small-group line (20% of the fund, Art. 7(2))
+    # is added when `splitting_small_group_line` is on.
+    "splitting_limits": {"单项采购限额": Decimal("10000.00")},
+    "splitting_small_group_line": True,
+    "splitting_margin": Decimal("0.15"),
+    "splitting_window_days": 90,
+    # year end: the last this-many days of the fund year; fires when that part of the year's
+    # payments (or approvals) reaches the share
+    "year_end_days": 15,
+    "year_end_share": Decimal("0.40"),
+    # paid although the residents' satisfaction at acceptance was below this percentage
+    "low_satisfaction_percent": Decimal("60"),
+    # change requests: raising the approved amount by more than this share, or this many times
+    "change_raise_share": Decimal("0.10"),
+    "change_repeat_count": 2,
+    # approvals decided this many working days or more after the Art. 11 deadline (0: any delay)
+    "late_approval_grace_working_days": 0,
+    # supervision opinions still unanswered after this many working days
+    "opinion_unanswered_working_days": 10,
+    # a budget line's unit price at least this many times the city median of the same item
+    # (same name and unit, same year), among at least `unit_price_min_lines` lines
+    "unit_price_ratio": Decimal("2.0"),
+    "unit_price_min_lines": 5,
+    # lines named like these are sums of several things, not one item with a price
+    "unit_price_skip_words": ("其他", "杂费", "不可预见", "合计"),
+    # the no-invoice path (Art. 13) paying this share of a community's year's payments or more,
+    # once they reach the amount
+    "no_invoice_share": Decimal("0.40"),
+    "no_invoice_min_amount": Decimal("5000.00"),
+}
 
 # Reminder e-mail: the console in development; SMTP when EMAIL_HOST is set.
 if os.environ.get("EMAIL_HOST"):
