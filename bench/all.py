@@ -14,7 +14,8 @@ databases side by side, and the growth over the scales on PostgreSQL.
     .venv/bin/python bench/all.py --report                                   # only rewrite latest.md
 
 The load test (bench/load.py) runs at the largest scale on each database; --quick gives 10
-samples per page and 10 s of load instead of 30 and 60 s.
+samples per page and 10 s of load instead of 30 and 60 s; --pool adds bench/pool.py (Django's
+connection pool for psycopg under load) on the largest PostgreSQL scale.
 """
 
 from __future__ import annotations
@@ -176,6 +177,12 @@ def main(argv=None) -> None:
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only (no DATABASE_URL needed)")
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--no-load", action="store_true", help="no load test at all")
+    parser.add_argument(
+        "--pool",
+        action="store_true",
+        help="also bench/pool.py (Django's psycopg pool against persistent connections) on the largest "
+        "PostgreSQL scale: about 6 minutes more",
+    )
     parser.add_argument("--report", action="store_true", help="only rewrite latest.md from the results there")
     args = parser.parse_args(argv)
     pg_scales = [] if args.no_postgres else _scales(args.scales)
@@ -190,6 +197,14 @@ def main(argv=None) -> None:
             db = _pg_database(url, f"fundadmin_bench_{str(scale).replace('.', '_')}")
             env = {**os.environ, "DATABASE_URL": db, "_vendor": "postgresql"}
             _run(env, scale, args, load=not args.no_load and scale == max(pg_scales))
+            if args.pool and scale == max(pg_scales):
+                print(f"== the connection pool, PostgreSQL scale {scale:g}", flush=True)
+                subprocess.run(
+                    [sys.executable, str(ROOT / "bench" / "pool.py"), "--seconds", "15", "--rounds", "2"],
+                    cwd=ROOT,
+                    env={k: v for k, v in env.items() if k != "_vendor"},
+                    check=True,
+                )
         for scale in sqlite_scales:
             env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
             env.update(BENCH_DB=str(DATA / f"city-{scale:g}.sqlite3"), _vendor="sqlite")

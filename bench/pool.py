@@ -174,6 +174,10 @@ def run(*, seconds: int, connections: int, rounds: int, workers: int) -> dict:
     if connection.vendor != "postgresql":
         raise SystemExit("The pool is psycopg's: run with DATABASE_URL=postgres://…")
     load = targets()
+    from audit.models import AuditEvent
+    from projects.models import Project
+
+    data = {"projects": Project.objects.count(), "audit_events": AuditEvent.objects.count()}
     connection.close()
     parts: dict[tuple[str, str], list[dict]] = {}
     held: dict[str, int] = {}  # the most server connections during the load
@@ -212,7 +216,14 @@ def run(*, seconds: int, connections: int, rounds: int, workers: int) -> dict:
                 "connections_held": held.get(name, 0),
             }
         )
-    return {"workers": workers, "connections": connections, "seconds": seconds, "rounds": rounds, "rows": rows}
+    return {
+        "workers": workers,
+        "connections": connections,
+        "seconds": seconds,
+        "rounds": rounds,
+        "data": data,
+        "rows": rows,
+    }
 
 
 def write(result: dict, machine: dict) -> None:
@@ -221,7 +232,12 @@ def write(result: dict, machine: dict) -> None:
         "",
         f"Taken {machine['taken']} on {machine['cpus']} cores ({machine['cpu']}), {machine['memory']}, "
         f"Python {machine['python']}, {machine['database']}. gunicorn on 127.0.0.1 (workers as named), wrk {result['connections']} connections, {result['rounds']} × {result['seconds']} s per row "
-        "(the configurations take turns); p50/p95: the worst round's.",
+        "(the configurations take turns); p50/p95: the worst round's."
+        + (
+            f" City: {result['data']['projects']} projects, {result['data']['audit_events']} trail events."
+            if result.get("data")
+            else ""
+        ),
         "",
         "| configuration | target | requests/s | p50 ms | p95 ms | errors | non-2xx | server connections held |",
         "|---|---|---:|---:|---:|---:|---:|---:|",

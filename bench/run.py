@@ -438,7 +438,7 @@ def write(results: dict) -> None:
     (RESULTS / f"{name}.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))
     m, d = results["machine"], results["data"]
     lines = [
-        "# fundadmin at city scale — latest run",
+        f"# fundadmin at city scale — {results['vendor']}, scale {results['scale']:g}",
         "",
         f"Taken {m['taken']} on {m['cpus']} cores ({m['cpu']}), {m['memory']}, Python {m['python']}, {m['database']}.",
         f"Data: {d['communities']} communities × {d['fund_years']} fund years × {d['projects_per_year']} projects = "
