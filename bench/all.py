@@ -83,7 +83,14 @@ def report(pg_scales: list[float], sqlite_scales: list[float]) -> Path:
         f"# fundadmin at city scale — headline: {NAMES[head['vendor']]}, scale {top:g}",
         "",
         f"Taken {m['taken']} on {m['cpus']} cores ({m['cpu']}), {m['memory']}, Python {m['python']}, "
-        f"{m['database']}" + (f"; SQLite {sqlite_top['machine']['database'].split()[-1]}" if sqlite_top else "") + ".",
+        f"{m['database']}"
+        + (
+            f"; SQLite {sqlite_top['machine']['database'].split()[-1]} taken {sqlite_top['machine']['taken']}"
+            if sqlite_top
+            else ""
+        )
+        + ". The machine may be shared with other work: read the ratios, the query counts and the growth "
+        "rather than the last millisecond.",
         f"Data at scale {top:g}: {d['communities']} communities × {d['fund_years']} fund years × "
         f"{d['projects_per_year']} projects = {d['projects']} projects, {d['audit_events']} trail events.",
         "Each database's full tables (documents, integrity, open-data streams, load): "
