@@ -24,7 +24,7 @@ class InboxItem:
     ``key`` breaks ties between two items of one title and action (a source that gives a lazy
     address gives a key; otherwise the address is the key)."""
 
-    __slots__ = ("title", "action", "community", "deadline", "note", "key", "_url", "_sentence")
+    __slots__ = ("_sentence", "_url", "action", "community", "deadline", "key", "note", "title")
 
     def __init__(
         self,

@@ -67,8 +67,10 @@ class WorkingCalendar:
     def _load(self) -> None:
         if self._published is None:
             # One query: the published years (a row with no day each) and the special days.
-            years = CalendarYear.objects.filter(is_published=True).order_by().values_list(
-                "year", Value(None, output_field=DateField()), Value("", output_field=CharField())
+            years = (
+                CalendarYear.objects.filter(is_published=True)
+                .order_by()
+                .values_list("year", Value(None, output_field=DateField()), Value("", output_field=CharField()))
             )
             days = SpecialDay.objects.order_by().values_list(Value(0, output_field=IntegerField()), "date", "kind")
             rows = list(years.union(days, all=True))

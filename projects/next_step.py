@@ -192,7 +192,7 @@ def next_step(project: Project, facts: Facts, holders: Holders, *, today: dateti
         )
         return NextStep(f"{text}。规则未设办理期限，{since}。", parties, waited_working_days=waited)
     if held:
-        step, blocking = held[0]
+        _, blocking = held[0]
         later = _parties(project, [s for s, _ in held], holders)
         then = "；".join(p.phrase(later=True) for p in later)
         if isinstance(clock, NoticeRuns):
