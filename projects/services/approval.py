@@ -62,9 +62,12 @@ def project_approve(
     comment: str = "",
     meeting_date: datetime.date | None = None,
     meeting_attendees: str = "",
+    late_reason: str = "",
 ) -> Project:
     """Approve for the working committee (with its leadership meeting) or for the construction &
-    management committee. The project may start only when both have approved (Art. 11)."""
+    management committee. The project may start only when both have approved (Art. 11). After
+    the 5 working days an approval is still valid, but only with the reason it is late, which the
+    trail keeps (``late_reason``)."""
     step = BODY_STEPS[body][0]
     with transaction.atomic():
         project = locked(project)
@@ -82,6 +85,10 @@ def project_approve(
         if due is not None:
             changes["due"] = due.date
             changes["late"] = timezone.localdate() > due.date
+            if changes["late"]:
+                # Art. 11: the decision was due within 5 working days of receipt. A late one says
+                # why, in the trail, where the supervisors read it (SPEC.md "Art. 19 is made visible").
+                changes["late_reason"] = required_text(late_reason, "逾期办理的原因", limit=2000)
         assignment = take(project, step, by, reason=comment, changes=changes)
         review_record(project, by, assignment, body, Review.Outcome.AGREE, comment or "同意", **extra)
         if project.status == Status.APPROVED:
