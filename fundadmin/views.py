@@ -4,7 +4,19 @@ from django.utils import timezone
 
 from .inbox import inbox_items
 from .models import RoleAssignment
+from .permissions import scopes_with
 from .workdays import CONVENTION_NOTE, WorkingCalendar
+
+# What a person may start on their own, whatever waits for them: the empty inbox names these and
+# links to them (UX.md "An inbox with nothing waiting tells the person what they can do and where").
+OWN_WORK = (
+    "view_community_records",
+    "propose_project",
+    "act_for_community",
+    "supervise_community",
+    "view_committee_records",
+    "keep_ledger",
+)
 
 
 @login_required
@@ -12,7 +24,7 @@ def inbox(request):
     calendar = WorkingCalendar()
     today = timezone.localdate()
     items = inbox_items(request.user, calendar)
-    roles = RoleAssignment.objects.active().filter(user=request.user).select_related("community", "committee")
+    roles = list(RoleAssignment.objects.active().filter(user=request.user).select_related("community", "committee"))
     return render(
         request,
         "fundadmin/inbox.html",
@@ -20,6 +32,10 @@ def inbox(request):
             "items": [(item, item.is_overdue(today)) for item in items],
             "overdue_count": sum(item.is_overdue(today) for item in items),
             "roles": roles,
+            "can": {codename: bool(scopes_with(request.user, codename)) for codename in OWN_WORK},
+            # The first community and committee the person works for: where the links below go.
+            "community": next((r.community for r in roles if r.community_id), None),
+            "committee": next((r.committee for r in roles if r.committee_id), None),
             "convention_note": CONVENTION_NOTE,
             "today": today,
         },

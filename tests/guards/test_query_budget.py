@@ -27,7 +27,10 @@ BUDGET = {
     "community board": 5,
     "notice": 3,
     "public project": 7,
-    "project list": 9 + HEADER,
+    # The rows, their count, the filters' communities, categories and fund years, and for the
+    # "waiting for / due" column what the next-step sentence reads of the page's rows (their
+    # notices and change requests, one query each) and the role holders it names.
+    "project list": 13 + HEADER,
     # Fourteen sections (lines, meetings, notices, documents, trail, …), the role holders the
     # next-step sentence names, and the working calendar it counts the waiting days on.
     "project page": 20 + HEADER,

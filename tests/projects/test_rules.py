@@ -257,7 +257,9 @@ def test_art11_an_overdue_approval_needs_the_reason_it_is_late_and_the_trail_kee
     assert Project.objects.get(pk=project.pk).status == Status.SUBMITTED and AuditEvent.objects.count() == events
     assert not Review.objects.filter(project=project, kind=body).exists()
 
-    services.project_approve(project=project, by=by, body=body, late_reason="书记外出学习，返回后即召开班子会议", **meeting)
+    services.project_approve(
+        project=project, by=by, body=body, late_reason="书记外出学习，返回后即召开班子会议", **meeting
+    )
     event = AuditEvent.objects.filter(project_id=project.pk, action__startswith="project.approve_for").get()
     assert event.changes["late"] is True and event.changes["late_reason"] == "书记外出学习，返回后即召开班子会议"
     assert "逾期办理，逾期原因：“书记外出学习，返回后即召开班子会议”" in sentence(event)
