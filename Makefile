@@ -42,9 +42,11 @@ bench: $(VENV)/.installed system-deps
 screenshots: $(VENV)/.installed system-deps-test
 	$(PY) scripts/screenshots.py
 
+## make lint: ruff, and the one-way doors between the rooms (import-linter, docs/architecture.md)
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 check: $(VENV)/.installed
 	$(PY) manage.py makemigrations --check --dry-run

@@ -16,6 +16,7 @@ OWN_WORK = (
     "supervise_community",
     "view_committee_records",
     "keep_ledger",
+    "oversee_city",
 )
 
 

@@ -19,7 +19,7 @@ from audit.models import AuditEvent
 from audit.sentences import sentence
 from fundadmin.formats import money
 from fundadmin.models import FundYear
-from fundadmin.permissions import can_view, check, scopes_with, visible_communities
+from fundadmin.permissions import COMMITTEE_READ, can_view, check, scopes_with, visible_communities
 from fundadmin.workdays import WorkingCalendar
 from publicity.forms import DecisionForm as ObjectionDecisionForm
 from publicity.models import Need, Notice, Objection
@@ -64,7 +64,7 @@ def project_list(request):
     row says whom the project waits for and by when (projects.listing)."""
     communities = visible_communities(request.user)
     # One community (a community's own people): nothing to choose, so no 全部社区 to choose from.
-    one_community = not scopes_with(request.user, "view_committee_records") and (
+    one_community = not any(scopes_with(request.user, codename) for codename in COMMITTEE_READ) and (
         len(scopes_with(request.user, "view_community_records")) <= 1
     )
     years = (

@@ -62,6 +62,7 @@ def shots(ids: dict[str, int], codes: dict[str, str]) -> list[Shot]:
         Shot("committee_member-inbox", "committee_member", "/inbox/", "党工委班子成员：待办"),
         Shot("construction_director-inbox", "construction_director", "/inbox/", "建管委主任：待办"),
         Shot("finance-inbox", "finance", "/inbox/", "财务管理人员：待办"),
+        Shot("city-inbox", "city", "/inbox/", "市级监督：没有待办时能做什么"),
         Shot("admin-inbox", "admin", "/inbox/", "系统管理员：没有待办时能做什么"),
         Shot("committee_secretary-projects", "committee_secretary", "/projects/?sort=deadline", "项目列表：按期限排列，等待谁、期限到哪天"),
         Shot("community_secretary-project", "community_secretary", f"/projects/{ids['executing']}/", "项目页：下一步、方案、全过程记录"),
