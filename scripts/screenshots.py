@@ -64,8 +64,18 @@ def shots(ids: dict[str, int], codes: dict[str, str]) -> list[Shot]:
         Shot("finance-inbox", "finance", "/inbox/", "财务管理人员：待办"),
         Shot("city-inbox", "city", "/inbox/", "市级监督：没有待办时能做什么"),
         Shot("admin-inbox", "admin", "/inbox/", "系统管理员：没有待办时能做什么"),
-        Shot("committee_secretary-projects", "committee_secretary", "/projects/?sort=deadline", "项目列表：按期限排列，等待谁、期限到哪天"),
-        Shot("community_secretary-project", "community_secretary", f"/projects/{ids['executing']}/", "项目页：下一步、方案、全过程记录"),
+        Shot(
+            "committee_secretary-projects",
+            "committee_secretary",
+            "/projects/?sort=deadline",
+            "项目列表：按期限排列，等待谁、期限到哪天",
+        ),
+        Shot(
+            "community_secretary-project",
+            "community_secretary",
+            f"/projects/{ids['executing']}/",
+            "项目页：下一步、方案、全过程记录",
+        ),
         Shot(
             "committee_secretary-approve",
             "committee_secretary",
@@ -101,7 +111,7 @@ def wait_for(url: str, server: subprocess.Popen, seconds: int = 60) -> None:
         if server.poll() is not None:
             raise SystemExit(f"the demo server stopped (exit {server.returncode})")
         try:
-            urllib.request.urlopen(url, timeout=2)  # noqa: S310 (our own loopback server)
+            urllib.request.urlopen(url, timeout=2)  # our own server, on loopback
             return
         except OSError:
             time.sleep(0.25)
