@@ -88,6 +88,12 @@ def shots(ids: dict[str, int], codes: dict[str, str]) -> list[Shot]:
             f"/projects/{ids['signing']}/act/sign_as_committee_secretary/",
             "发票会签：发票、扫描件、此前的签字",
         ),
+        Shot(
+            "community_secretary-change",
+            "community_secretary",
+            f"/projects/{ids['executing']}/act/request_change/",
+            "变更申请：本年度经费和20%上限能承担的金额",
+        ),
         Shot("finance-settle", "finance", f"/projects/{ids['signed']}/act/settle/", "结算：按已签字的发票填好"),
         Shot("finance-book", "finance", f"/ledger/{g}/{codes['year']}/", "财务：社区经费台账"),
         Shot("resident-board", None, f"/c/{g}/", "居民：社区公示栏"),
