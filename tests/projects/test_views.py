@@ -161,6 +161,23 @@ def test_project_list_filters(client, people, fund_year, time_machine):
     assert b.title in page and "审批超期" in page
 
 
+def test_project_list_says_what_is_wrong_with_a_bad_search(client, people, fund_year):
+    """A year that is no year, an order it does not offer, a search too long: the list still
+    answers (every project, the default order) and says, in Chinese, what to change."""
+    project = new_project(people, fund_year, title="甲项目")
+    client.force_login(people[Role.COMMITTEE_MEMBER])
+    for bad, message in (
+        ({"year": "abc"}, "所选的年度不在可选范围内"),
+        ({"year": "1999"}, "所选的年度不在可选范围内"),
+        ({"sort": "pk; drop table"}, "所选的排序不在可选范围内"),
+        ({"q": "灯" * 101}, "搜索最多 100 个字"),
+    ):
+        response = client.get(reverse("projects:list"), bad)
+        page = response.content.decode()
+        assert response.status_code == 200 and project.title in page, bad
+        assert "查找条件有误" in page and message in page, bad
+
+
 def test_supervisor_cannot_upload(client, people, fund_year):
     from .helpers import pdf
 
