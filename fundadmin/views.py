@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -19,18 +20,24 @@ OWN_WORK = (
     "oversee_city",
 )
 
+INBOX_PAGE = 50  # items a page; the earliest deadlines first
+
 
 @login_required
 def inbox(request):
     calendar = WorkingCalendar()
     today = timezone.localdate()
     items = inbox_items(request.user, calendar)
+    # Everything the person must act on is in the list, paged; the counts are over all of it.
+    page = Paginator(items, INBOX_PAGE).get_page(request.GET.get("page"))
     roles = list(RoleAssignment.objects.active().filter(user=request.user).select_related("community", "committee"))
     return render(
         request,
         "fundadmin/inbox.html",
         {
-            "items": [(item, item.is_overdue(today)) for item in items],
+            "items": [(item, item.is_overdue(today)) for item in page.object_list],
+            "page": page,
+            "total": len(items),
             "overdue_count": sum(item.is_overdue(today) for item in items),
             "roles": roles,
             "can": {codename: bool(scopes_with(request.user, codename)) for codename in OWN_WORK},
