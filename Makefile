@@ -32,10 +32,11 @@ tests/guards/node_modules/.installed: tests/guards/package.json tests/guards/pac
 	npm ci --prefix tests/guards --no-audit --no-fund --loglevel=error
 	@touch $@
 
-## make bench: city-scale data, page/PDF/audit/ledger timings and a loopback load test (not part of make test)
-##   BENCH_ARGS="--scale 0.1 --quick" for a short run; results in bench/results/
+## make bench: city-scale data, page/PDF/audit/ledger/stream timings and a loopback load test, on a
+##   throw-away PostgreSQL (scripts/with-postgres, PGPORT) and then on SQLite (not part of make test)
+##   BENCH_ARGS="--scales 0.1 --quick" for a short run; results in bench/results/latest.md
 bench: $(VENV)/.installed system-deps
-	$(PY) bench/run.py $(BENCH_ARGS)
+	scripts/with-postgres $(PY) bench/all.py $(BENCH_ARGS)
 
 ## make screenshots: the main pages of each demo role at 1280 and 360 px into docs/screenshots/
 ##   (a fresh demo database in a temporary folder, served on a free loopback port, Debian's chromium)

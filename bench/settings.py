@@ -5,21 +5,17 @@ views mounted beside the application's URLs."""
 import os
 from pathlib import Path
 
-import dj_database_url
-
 from fundadmin.settings.base import *  # noqa: F403
 from fundadmin.settings.base import BASE_DIR, STORAGES
+from fundadmin.settings.cluster import databases_from_env
 
 ENVIRONMENT = "bench"
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 ROOT_URLCONF = "bench.urls"
 BENCH_DB = Path(os.environ.get("BENCH_DB", BASE_DIR / "bench" / "data" / "city.sqlite3"))
-DATABASES = {
-    "default": dj_database_url.config(default=f"sqlite:///{BENCH_DB}", conn_max_age=600),
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+# Built as production builds it (DATABASE_POOL, REPLICA_DATABASE_URL), connections kept 600 s.
+DATABASES = databases_from_env({"CONN_MAX_AGE": "600", **os.environ}, default_url=f"sqlite:///{BENCH_DB}")
 # Generated users all share one password; a fast hasher keeps generation quick.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}

@@ -27,7 +27,9 @@ from collections import Counter
 from pathlib import Path
 
 import django
-from django.db import connection
+from django.db import connections, router
+
+from .models import Notice
 
 # Rendered fragments live this long at most; the keys, not this, keep them fresh.
 TTL = 60 * 60
@@ -111,8 +113,14 @@ _PROJECT_HEAD_SQL = (
 _NOTICE_COUNTS = "COUNT(*), MAX(n.id), COUNT(n.withdrawn_at), MAX(n.withdrawn_at)"
 
 
+def _cursor():
+    """The raw statements go where the ORM's reads of the same view go: the replica for a view
+    that reads from it (fundadmin.db_router), else the primary."""
+    return connections[router.db_for_read(Notice)].cursor()
+
+
 def _one(sql: str, params: list) -> tuple | None:
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return tuple(row) if row is not None else None
@@ -131,7 +139,7 @@ def project_head(pk: int) -> dict | None:
 def committees_and_communities() -> list[tuple]:
     """(committee code, committee name, community id, code, name) in the order the public index
     lists them; a committee without communities once, with None."""
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(
             "SELECT w.code, w.name, c.id, c.code, c.name FROM fundadmin_workingcommittee w"
             " LEFT JOIN fundadmin_community c ON c.committee_id = w.id ORDER BY w.code, c.code"
@@ -142,7 +150,7 @@ def committees_and_communities() -> list[tuple]:
 def up_counts(day) -> dict[int, int]:
     """How many notices each community has up on ``day``: Notice.objects.up_on(day), counted
     (tests/publicity/test_public_cache.py checks the two agree)."""
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         # Counted here, not with GROUP BY: grouping makes SQLite walk the community index over
         # ten years of notices instead of the few that end on or after the day (ends_on index).
         cursor.execute(

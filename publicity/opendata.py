@@ -1,4 +1,5 @@
-"""Open data: each community's notices and public projects as CSV and JSON.
+"""Open data: the notices and public projects of a community, or of the whole city, as CSV, JSON
+and JSON lines, and one ZIP archive per fund year — all streamed.
 
 The schema below is the contract. Field names and meanings never change within a schema version;
 a new field is appended and the version's minor number goes up; a removal or a change of meaning
@@ -8,23 +9,37 @@ floating-point numbers; dates are ISO 8601 (YYYY-MM-DD). In CSV (UTF-8 with BOM)
 "true"/"false" and "none" is an empty cell; in JSON they are true/false and null. A text cell of
 the CSV that a spreadsheet would run as a formula (it starts with = + - @ or a tab/CR) gets a
 leading apostrophe; JSON carries the text as it is.
+
+Constant memory, whatever the city's size: rows are read ``CHUNK_ROWS`` at a time
+(``QuerySet.iterator``, a server-side cursor on PostgreSQL), as tuples of the few columns a row
+needs, each written as it comes and handed to the response in pieces of about
+``CHUNK_BYTES``; nothing collects the rows of a file. Counts and sums are correlated subqueries
+rather than a GROUP BY over the whole city, so the database, too, returns rows as it finds them.
 """
 
 from __future__ import annotations
 
 import csv
-import io
+import json
+import time
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Count, DecimalField, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from projects.selectors import with_current_amount
+from projects.models import BudgetLine, Status
 
 from .models import Notice, Objection
 from .selectors import public_projects
 
 SCHEMA_VERSION = "1.0"
+# Rows fetched per round trip, and the size of the pieces a response is written in.
+CHUNK_ROWS = 500
+CHUNK_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -86,6 +101,13 @@ PROJECT_FIELDS = [
 DATASETS = {"notices": NOTICE_FIELDS, "projects": PROJECT_FIELDS}
 
 
+DATASETS = {"notices": NOTICE_FIELDS, "projects": PROJECT_FIELDS}
+TEXT_FIELDS = {name: frozenset(f.name for f in fields if f.type == "string") for name, fields in DATASETS.items()}
+STATUS_LABELS = dict(Status.choices)
+KIND_LABELS = dict(Notice.Kind.choices)
+ZERO = Decimal("0.00")
+
+
 def _money(value) -> str:
     return str(Decimal(value).quantize(Decimal("0.01")))
 
@@ -94,87 +116,204 @@ def _bool(value: bool) -> str:
     return "true" if value else "false"
 
 
-def notice_rows(community, today) -> list[dict]:
-    from django.db.models import Count, Q
+def _or_empty(value):
+    return "" if value is None else value
 
+
+def _url_of(name: str) -> Callable[[int], str]:
+    """``reverse(name, args=[pk])`` for many rows: resolved once, then filled in."""
+    marker = 987654321
+    head, tail = reverse(name, args=[marker]).split(str(marker))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _count(queryset, column: str):
+    """A correlated count (never NULL): no GROUP BY over the outer rows."""
+    grouped = queryset.order_by().values(column).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(grouped, output_field=IntegerField()), Value(0))
+
+
+# -- rows ---------------------------------------------------------------------------------------------
+
+NOTICE_COLUMNS = (
+    "pk",
+    "community__code",
+    "community__name",
+    "kind",
+    "title",
+    "version",
+    "supersedes_id",
+    "superseded_by__id",
+    "project_id",
+    "project__number",
+    "fund_year__year",
+    "posted_on",
+    "period_days",
+    "ends_on",
+    "ends_provisional",
+    "withdrawn_at",
+    "withdrawn_reason",
+    "n_obj",
+    "n_open",
+    "content_hash",
+)
+
+
+def notice_rows(today, *, community=None, year: int | None = None) -> Iterator[dict]:
+    """Every notice of ``community`` (or of the city; of fund year ``year``), oldest first within
+    each community, every version of a corrected notice on its own row."""
+    notices = Notice.objects.all()
+    if community is not None:
+        notices = notices.filter(community=community)
+    if year is not None:
+        notices = notices.filter(fund_year__year=year)
+    objections = Objection.objects.filter(notice=OuterRef("pk"))
     notices = (
-        Notice.objects.filter(community=community)
-        .select_related("project", "fund_year", "superseded_by")
-        .annotate(
-            n_obj=Count("objections"),
-            n_open=Count("objections", filter=Q(objections__state__in=Objection.OPEN_STATES)),
+        notices.annotate(
+            n_obj=_count(objections, "notice"),
+            n_open=_count(objections.filter(state__in=Objection.OPEN_STATES), "notice"),
         )
-        .order_by("posted_on", "pk")
+        .order_by("community_id", "posted_on", "pk")
+        .values_list(*NOTICE_COLUMNS)
     )
-    rows = []
-    for n in notices:
-        successor = n.successor
-        rows.append(
-            {
-                "id": n.pk,
-                "community_code": community.code,
-                "community": community.name,
-                "kind": n.kind,
-                "kind_label": n.get_kind_display(),
-                "title": n.title,
-                "version": n.version,
-                "supersedes_id": n.supersedes_id or "",
-                "superseded_by_id": successor.pk if successor else "",
-                "project_id": n.project_id or "",
-                "project_number": n.project.number if n.project else "",
-                "fund_year": n.fund_year.year if n.fund_year else "",
-                "posted_on": n.posted_on.isoformat(),
-                "period_working_days": n.period_days,
-                "ends_on": n.ends_on.isoformat(),
-                "ends_provisional": _bool(n.ends_provisional),
-                "status": n.status_on(today),
-                "withdrawn_reason": n.withdrawn_reason,
-                "objections": n.n_obj,
-                "objections_open": n.n_open,
-                "content_hash": n.content_hash,
-                "url": reverse("publicity:notice_detail", args=[n.pk]),
-                "pdf_url": reverse("publicity:notice_pdf", args=[n.pk]),
-            }
+    return _notice_dicts(notices, today, _url_of("publicity:notice_detail"), _url_of("publicity:notice_pdf"))
+
+
+def _notice_dicts(notices, today, page_url, pdf_url) -> Iterator[dict]:
+    for (
+        pk,
+        community_code,
+        community_name,
+        kind,
+        title,
+        version,
+        supersedes_id,
+        successor_id,
+        project_id,
+        project_number,
+        fund_year,
+        posted_on,
+        period_days,
+        ends_on,
+        ends_provisional,
+        withdrawn_at,
+        withdrawn_reason,
+        n_obj,
+        n_open,
+        content_hash,
+    ) in notices.iterator(chunk_size=CHUNK_ROWS):
+        status = Notice.status_of(
+            withdrawn=withdrawn_at is not None,
+            superseded=successor_id is not None,
+            posted_on=posted_on,
+            ends_on=ends_on,
+            day=today,
         )
-    return rows
+        yield {
+            "id": pk,
+            "community_code": community_code,
+            "community": community_name,
+            "kind": kind,
+            "kind_label": KIND_LABELS.get(kind, kind),
+            "title": title,
+            "version": version,
+            "supersedes_id": _or_empty(supersedes_id),
+            "superseded_by_id": _or_empty(successor_id),
+            "project_id": _or_empty(project_id),
+            "project_number": project_number or "",
+            "fund_year": _or_empty(fund_year),
+            "posted_on": posted_on.isoformat(),
+            "period_working_days": period_days,
+            "ends_on": ends_on.isoformat(),
+            "ends_provisional": _bool(ends_provisional),
+            "status": status,
+            "withdrawn_reason": withdrawn_reason,
+            "objections": n_obj,
+            "objections_open": n_open,
+            "content_hash": content_hash,
+            "url": page_url(pk),
+            "pdf_url": pdf_url(pk),
+        }
 
 
-def project_rows(community) -> list[dict]:
-    from django.db.models import Min
+PROJECT_COLUMNS = (
+    "pk",
+    "number",
+    "community__code",
+    "fund_year__year",
+    "title",
+    "category__name",
+    "is_small_group",
+    "status",
+    "budget_sum",
+    "approved_amount",
+    "settlement__amount",
+    "first_posted_on",
+)
 
-    first_posted = dict(
-        Notice.objects.filter(community=community, project__isnull=False)
-        .values("project_id")
-        .annotate(first=Min("posted_on"))
-        .values_list("project_id", "first")
-    )
+
+def project_rows(*, community=None, year: int | None = None) -> Iterator[dict]:
+    """Every project that has had a public notice, of ``community`` (or of the city; of fund year
+    ``year``), by project number."""
+    projects = public_projects()
+    if community is not None:
+        projects = projects.filter(community=community)
+    if year is not None:
+        projects = projects.filter(fund_year__year=year)
+    lines = BudgetLine.objects.filter(project=OuterRef("pk")).order_by().values("project")
+    first_notice = Notice.objects.filter(project=OuterRef("pk")).order_by("posted_on").values("posted_on")[:1]
+    money = DecimalField(max_digits=14, decimal_places=2)
     projects = (
-        with_current_amount(public_projects().filter(community=community))
-        .select_related("category", "fund_year", "settlement")
-        .order_by("number")
-    )
-    rows = []
-    for p in projects:
-        rows.append(
-            {
-                "id": p.pk,
-                "number": p.number,
-                "community_code": community.code,
-                "fund_year": p.fund_year.year,
-                "title": p.title,
-                "category": p.category.name if p.category else "",
-                "is_small_group": _bool(p.is_small_group),
-                "status": p.status,
-                "status_label": p.get_status_display(),
-                "budget_total": _money(p.budget_sum),
-                "approved_amount": _money(p.approved_amount) if p.approved_amount is not None else "",
-                "paid_amount": _money(p.settlement.amount) if hasattr(p, "settlement") else "",
-                "first_posted_on": first_posted[p.pk].isoformat(),
-                "url": reverse("publicity:project_public", args=[p.pk]),
-            }
+        projects.annotate(
+            budget_sum=Coalesce(Subquery(lines.annotate(s=Sum("amount")).values("s"), output_field=money), ZERO),
+            first_posted_on=Subquery(first_notice),
         )
-    return rows
+        .order_by("number", "pk")
+        .values_list(*PROJECT_COLUMNS)
+    )
+    return _project_dicts(projects, _url_of("publicity:project_public"))
 
+
+def _project_dicts(projects, page_url) -> Iterator[dict]:
+    for (
+        pk,
+        number,
+        community_code,
+        fund_year,
+        title,
+        category,
+        is_small_group,
+        status,
+        budget_sum,
+        approved_amount,
+        paid_amount,
+        first_posted_on,
+    ) in projects.iterator(chunk_size=CHUNK_ROWS):
+        yield {
+            "id": pk,
+            "number": number,
+            "community_code": community_code,
+            "fund_year": fund_year,
+            "title": title,
+            "category": category or "",
+            "is_small_group": _bool(is_small_group),
+            "status": status,
+            "status_label": STATUS_LABELS.get(status, status),
+            "budget_total": _money(budget_sum),
+            "approved_amount": _money(approved_amount) if approved_amount is not None else "",
+            "paid_amount": _money(paid_amount) if paid_amount is not None else "",
+            "first_posted_on": first_posted_on.isoformat(),
+            "url": page_url(pk),
+        }
+
+
+def rows(dataset: str, today, *, community=None, year: int | None = None) -> Iterator[dict]:
+    if dataset == "notices":
+        return notice_rows(today, community=community, year=year)
+    return project_rows(community=community, year=year)
+
+
+# -- formats ------------------------------------------------------------------------------------------
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -186,18 +325,22 @@ def _csv_text(value):
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 
-def as_csv(dataset: str, rows: list[dict]) -> str:
-    fields = DATASETS[dataset]
-    names = [f.name for f in fields]
-    text = [f.name for f in fields if f.type == "string"]
-    rows = [{**row, **{name: _csv_text(row[name]) for name in text}} for row in rows]
-    buffer = io.StringIO()
-    # A byte-order mark so spreadsheet programs read the Chinese as UTF-8.
-    buffer.write("\ufeff")
-    writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+class _Line:
+    """csv.writer's file: ``writerow`` returns the line instead of keeping it."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def as_csv(dataset: str, rows: Iterable[dict]) -> Iterator[str]:
+    """The CSV, line by line: a byte-order mark (so spreadsheet programs read the Chinese as
+    UTF-8), the header, one line per row."""
+    names = [f.name for f in DATASETS[dataset]]
+    text = TEXT_FIELDS[dataset]
+    writer = csv.writer(_Line(), lineterminator="\r\n")
+    yield "\ufeff" + writer.writerow(names)
+    for row in rows:
+        yield writer.writerow([_csv_text(row[name]) if name in text else row[name] for name in names])
 
 
 def _json_value(field: Field, value):
@@ -208,15 +351,134 @@ def _json_value(field: Field, value):
     return value
 
 
-def as_json(dataset: str, community, rows: list[dict]) -> dict:
-    """The same rows as the CSV; in JSON a boolean is true/false, an empty value is null, amounts
-    stay decimal strings."""
+def _json_item(fields: list[Field], row: dict) -> dict:
+    return {f.name: _json_value(f, row[f.name]) for f in fields}
+
+
+def as_json(dataset: str, community, rows: Iterable[dict]) -> Iterator[str]:
+    """The same rows as the CSV, in one JSON document ``{"schema", "schema_version", "community",
+    "fields", "items": [...]}``, written item by item. In JSON a boolean is true/false, an empty
+    value is null, amounts stay decimal strings."""
     fields = DATASETS[dataset]
-    rows = [{f.name: _json_value(f, row[f.name]) for f in fields} for row in rows]
+    head = json.dumps(
+        {
+            "schema": f"fundadmin.publicity.{dataset}",
+            "schema_version": SCHEMA_VERSION,
+            "community": {"code": community.code, "name": community.name, "committee": community.committee.name},
+            "fields": [f.name for f in fields],
+        },
+        ensure_ascii=False,
+        indent=1,
+    )
+    yield head[: -len("\n}")] + ',\n "items": ['
+    separator = "\n  "
+    for row in rows:
+        yield separator + json.dumps(_json_item(fields, row), ensure_ascii=False)
+        separator = ",\n  "
+    yield "\n ]\n}\n"
+
+
+def as_json_lines(dataset: str, rows: Iterable[dict]) -> Iterator[str]:
+    """JSON lines (https://jsonlines.org): one JSON object per row and line, typed as in JSON, for
+    files too large to be read as one document."""
+    fields = DATASETS[dataset]
+    for row in rows:
+        yield json.dumps(_json_item(fields, row), ensure_ascii=False) + "\n"
+
+
+def encoded(pieces: Iterable[str]) -> Iterator[bytes]:
+    """UTF-8 in pieces of about CHUNK_BYTES: one write per row would be one system call per row;
+    one write per file would hold the file."""
+    size = CHUNK_BYTES
+    buffer: list[bytes] = []
+    length = 0
+    for piece in pieces:
+        data = piece.encode()
+        buffer.append(data)
+        length += len(data)
+        if length >= size:
+            yield b"".join(buffer)
+            buffer, length = [], 0
+    if buffer:
+        yield b"".join(buffer)
+
+
+def schema_document() -> dict:
+    """The schema as data: what the documentation page shows, for programs."""
     return {
-        "schema": f"fundadmin.publicity.{dataset}",
         "schema_version": SCHEMA_VERSION,
-        "community": {"code": community.code, "name": community.name, "committee": community.committee.name},
-        "fields": [f.name for f in DATASETS[dataset]],
-        "items": rows,
+        "datasets": {
+            name: {
+                "schema": f"fundadmin.publicity.{name}",
+                "fields": [{"name": f.name, "type": f.type, "description": f.description} for f in fields],
+            }
+            for name, fields in DATASETS.items()
+        },
     }
+
+
+# -- the archive of a fund year -----------------------------------------------------------------------
+
+
+class _Sink:
+    """Where the ZIP writer writes: taken away piece by piece. It has no ``tell``/``seek``, so
+    zipfile writes each member's sizes and CRC after its data (a data descriptor) instead of
+    going back to its header: a ZIP can be written front to back."""
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+        self.size = 0
+
+    def write(self, data) -> int:
+        self._parts.append(bytes(data))
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data = b"".join(self._parts)
+        self._parts, self.size = [], 0
+        return data
+
+
+def archive_members(year: int, today) -> list[tuple[str, Callable[[], Iterator[str]]]]:
+    """The files of a fund year's archive, each produced only when it is written."""
+    members: list[tuple[str, Callable[[], Iterator[str]]]] = [
+        ("schema.json", lambda: iter([json.dumps(schema_document(), ensure_ascii=False, indent=1) + "\n"]))
+    ]
+    for dataset in DATASETS:
+        members.append(
+            (
+                f"{dataset}-{year}.csv",
+                lambda d=dataset: as_csv(d, rows(d, today, year=year)),
+            )
+        )
+        members.append(
+            (
+                f"{dataset}-{year}.jsonl",
+                lambda d=dataset: as_json_lines(d, rows(d, today, year=year)),
+            )
+        )
+    return members
+
+
+def year_archive(year: int, today) -> Iterator[bytes]:
+    """One fund year of the whole city as a ZIP, written while it is sent.
+
+    Python's own zipfile writes to a stream it cannot seek since 3.5 (each member's sizes follow
+    its data), so no library is needed and the archive is never held, in memory or on disk; each
+    member stays far below ZIP's 4 GiB limit (a city's year is a few megabytes), so no ZIP64."""
+    sink = _Sink()
+    stamp = time.localtime()[:6]
+    with zipfile.ZipFile(sink, "w") as archive:
+        for name, produce in archive_members(year, today):
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w") as member:
+                for chunk in encoded(produce()):
+                    member.write(chunk)
+                    if sink.size >= CHUNK_BYTES:
+                        yield sink.take()
+    yield sink.take()

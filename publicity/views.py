@@ -7,7 +7,6 @@ objectors' and need-submitters' names and contacts are read only by the staff pa
 from __future__ import annotations
 
 import functools
-import json
 import math
 from itertools import groupby
 
@@ -16,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +24,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fundadmin import display
-from fundadmin.models import Community
+from fundadmin.db_router import read_from_replica
+from fundadmin.models import Community, FundYear
 from fundadmin.permissions import can_view
 from fundadmin.workdays import CONVENTION_NOTE, PROVISIONAL_NOTE, WorkingCalendar
 from projects.models import Project, Status
@@ -51,6 +51,7 @@ def _cached(*parts) -> dict:
     return {"page_key": fingerprints.key(*parts), "cache_ttl": fingerprints.TTL, "cache_version": fingerprints.VERSION}
 
 
+@read_from_replica
 @require_GET
 def index(request):
     today = timezone.localdate()
@@ -63,6 +64,7 @@ def index(request):
     return render(request, "publicity/index.html", {"groups": groups, **_cached("index", groups)})
 
 
+@read_from_replica
 @require_GET
 def community_board(request, code):
     community = _community(code)
@@ -175,6 +177,7 @@ def _notice(pk: int) -> Notice:
     )
 
 
+@read_from_replica
 @require_GET
 def notice_detail(request, pk):
     return _notice_page(request, pk)
@@ -303,6 +306,7 @@ def need_track(request):
     )
 
 
+@read_from_replica
 @require_GET
 def notice_pdf(request, pk):
     notice = _notice(pk)
@@ -311,6 +315,7 @@ def notice_pdf(request, pk):
     return response
 
 
+@read_from_replica
 @require_GET
 def notice_photo(request, pk):
     notice = _notice(pk)
@@ -322,6 +327,7 @@ def notice_photo(request, pk):
     return response
 
 
+@read_from_replica
 @require_GET
 def project_public(request, pk):
 
@@ -369,6 +375,7 @@ def project_public(request, pk):
     )
 
 
+@read_from_replica
 @require_GET
 def annual_list(request, code):
     community = _community(code)
@@ -376,6 +383,7 @@ def annual_list(request, code):
     return render(request, "publicity/annual_list.html", {"community": community, "notices": notices, **PERIOD_NOTES})
 
 
+@read_from_replica
 @require_GET
 def need_list(request, code):
     community = _community(code)
@@ -417,6 +425,7 @@ def need_submit(request, code):
     return render(request, "publicity/need_form.html", {"community": community, "form": form})
 
 
+@read_from_replica
 @require_GET
 def open_data_schema(request):
     return render(
@@ -426,28 +435,58 @@ def open_data_schema(request):
             "datasets": opendata.DATASETS,
             "version": opendata.SCHEMA_VERSION,
             "communities": Community.objects.select_related("committee").order_by("committee__name", "name"),
+            "years": FundYear.objects.order_by("-year").values_list("year", flat=True).distinct(),
         },
     )
 
 
+OPEN_DATA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+    "jsonl": "application/jsonl; charset=utf-8",
+    "zip": "application/zip",
+}
+
+
+def _open_data_response(chunks, fmt: str, filename: str, *, inline: bool) -> StreamingHttpResponse:
+    """A file written while it is sent (publicity.opendata): its memory does not grow with it."""
+    response = StreamingHttpResponse(chunks, content_type=OPEN_DATA_TYPES[fmt])
+    response["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@read_from_replica
 @require_GET
 def open_data(request, code, dataset, fmt):
     community = _community(code)
     if dataset not in opendata.DATASETS or fmt not in ("csv", "json"):
         raise Http404("没有该数据集。")
-    rows = (
-        opendata.notice_rows(community, timezone.localdate())
-        if dataset == "notices"
-        else opendata.project_rows(community)
-    )
-    if fmt == "csv":
-        response = HttpResponse(opendata.as_csv(dataset, rows), content_type="text/csv; charset=utf-8")
-    else:
-        body = json.dumps(opendata.as_json(dataset, community, rows), ensure_ascii=False, indent=1)
-        response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{community.code}-{dataset}.{fmt}"'
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    rows = opendata.rows(dataset, timezone.localdate(), community=community)
+    text = opendata.as_csv(dataset, rows) if fmt == "csv" else opendata.as_json(dataset, community, rows)
+    return _open_data_response(opendata.encoded(text), fmt, f"{community.code}-{dataset}.{fmt}", inline=True)
+
+
+@read_from_replica
+@require_GET
+def open_data_city(request, dataset, fmt):
+    """The whole city's notices or projects, every year, as CSV or JSON lines."""
+    if dataset not in opendata.DATASETS or fmt not in ("csv", "jsonl"):
+        raise Http404("没有该数据集。")
+    rows = opendata.rows(dataset, timezone.localdate())
+    text = opendata.as_csv(dataset, rows) if fmt == "csv" else opendata.as_json_lines(dataset, rows)
+    return _open_data_response(opendata.encoded(text), fmt, f"city-{dataset}.{fmt}", inline=False)
+
+
+@read_from_replica
+@require_GET
+def open_data_year(request, year):
+    """One fund year of the whole city in one ZIP: both lists, as CSV and as JSON lines, and the
+    schema."""
+    if not FundYear.objects.filter(year=year).exists():
+        raise Http404("没有该年度的数据。")
+    archive = opendata.year_archive(year, timezone.localdate())
+    return _open_data_response(archive, "zip", f"city-open-data-{year}.zip", inline=False)
 
 
 @login_required

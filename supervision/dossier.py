@@ -16,6 +16,7 @@ import json
 import tempfile
 import zipfile
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -92,10 +93,29 @@ def dossier_pdf(project, *, progress=None) -> bytes:
     return document.write_pdf()
 
 
-def _sha256_of(fieldfile) -> tuple[str, int, bytes]:
+COPY_BLOCK = 1024 * 1024
+
+
+def _add(zf: zipfile.ZipFile, path: str, source: BinaryIO) -> tuple[str, int]:
+    """Copy ``source`` into the ZIP as ``path`` block by block, hashing what is written: the
+    manifest's hash is of the bytes in the ZIP, and memory stays one block whatever the file."""
+    digest, size = hashlib.sha256(), 0
+    with zf.open(path, "w") as member:
+        while block := source.read(COPY_BLOCK):
+            digest.update(block)
+            size += len(block)
+            member.write(block)
+    return digest.hexdigest(), size
+
+
+def _add_stored(zf: zipfile.ZipFile, prefix: str, original_name: str, fieldfile) -> tuple[str, str, int]:
+    """A stored file into the ZIP under ``entry_name`` (its type read from its first bytes), copied
+    block by block: (path, sha256, size)."""
     with fieldfile.open("rb") as fh:
-        data = fh.read()
-    return hashlib.sha256(data).hexdigest(), len(data), data
+        path = entry_name(prefix, original_name, fh.read(16))
+        fh.seek(0)
+        sha, size = _add(zf, path, fh)
+    return path, sha, size
 
 
 def _safe(name: str) -> str:
@@ -114,27 +134,25 @@ def entry_name(prefix: str, original_name: str, data: bytes) -> str:
     return f"{prefix}-{_safe(stem)[:60] or 'file'}.{ext}"
 
 
-def dossier_zip(project, *, pdf: bytes | None = None):
+def dossier_zip(project, *, pdf: bytes | BinaryIO):
     """Write the ZIP to a temporary file and return it, positioned at the start, with its manifest
-    rows. Files are read one at a time, so memory stays bounded by the largest document."""
+    rows. ``pdf`` is the dossier PDF already made — the worker's stored rendering (exports), read
+    from storage — never rendered here again. Files are copied a block at a time, so memory stays
+    bounded whatever their size."""
 
-    pdf = pdf if pdf is not None else dossier_pdf(project)
+    source = io.BytesIO(pdf) if isinstance(pdf, bytes | bytearray) else pdf
     out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 (handed to the response, which closes it)
     rows: list[ManifestRow] = []
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr(PDF_NAME, pdf)
-        rows.append(
-            ManifestRow(PDF_NAME, hashlib.sha256(pdf).hexdigest(), len(pdf), "", "dossier", "", "项目档案（PDF）")
-        )
+        sha, size = _add(zf, PDF_NAME, source)
+        rows.append(ManifestRow(PDF_NAME, sha, size, "", "dossier", "", "项目档案（PDF）"))
         for doc in project.documents.order_by("uploaded_at", "pk"):
-            sha, size, data = _sha256_of(doc.file)
-            path = entry_name(f"documents/{doc.pk:06d}-{doc.kind}", doc.original_name, data)
-            zf.writestr(path, data)
+            path, sha, size = _add_stored(zf, f"documents/{doc.pk:06d}-{doc.kind}", doc.original_name, doc.file)
             rows.append(ManifestRow(path, sha, size, doc.sha256, "document", str(doc.pk), doc.get_kind_display()))
         for notice in Notice.objects.filter(project=project).exclude(board_photo="").order_by("pk"):
-            sha, size, data = _sha256_of(notice.board_photo)
-            path = entry_name(f"notice_photos/{notice.pk:06d}", notice.board_photo.name, data)
-            zf.writestr(path, data)
+            path, sha, size = _add_stored(
+                zf, f"notice_photos/{notice.pk:06d}", notice.board_photo.name, notice.board_photo
+            )
             rows.append(
                 ManifestRow(
                     path, sha, size, notice.board_photo_sha256, "notice_photo", str(notice.pk), "公示栏张贴照片"

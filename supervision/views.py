@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from exports.models import Export
 from exports.services import export_current
 from exports.views import serve as serve_export
+from fundadmin.db_router import read_from_replica
 from fundadmin.models import Community, FundYear, WorkingCommittee
 from fundadmin.permissions import can_view, can_view_committee, check, require
 from fundadmin.workdays import CONVENTION_NOTE, WorkingCalendar
@@ -193,6 +194,7 @@ def opinion_answer(request, pk: int):
 # -- the working committee's dashboard -------------------------------------------------------------
 
 
+@read_from_replica  # a report: it only reads (fundadmin.db_router)
 @login_required
 @require_GET
 def dashboard(request, committee: str, year: int | None = None):
@@ -332,6 +334,7 @@ def report_evaluate(request, pk: int):
     return render(request, "supervision/report_detail.html", context, status=400)
 
 
+@read_from_replica  # a report: it only reads (fundadmin.db_router)
 @login_required
 @require_GET
 def report_list(request, committee: str, year: int):
@@ -380,9 +383,9 @@ def dossier_zip(request, pk: int):
     if request.method == "POST" or export.state != Export.State.DONE:
         # The ZIP carries the dossier PDF: wait for it (the page reloads this address).
         return serve_export(request, kind=DOSSIER.name, key=str(project.pk), obj=project, back=_dossier_back(project))
+    # The PDF the worker made and stored, copied into the ZIP as it is: never rendered again.
     with export.file.open("rb") as stored:
-        pdf = stored.read()
-    archive, _ = build_zip(project, pdf=pdf)
+        archive, _ = build_zip(project, pdf=stored)
     return FileResponse(
         archive, as_attachment=True, filename=f"dossier-{project.number}.zip", content_type="application/zip"
     )

@@ -17,11 +17,16 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 def pytest_collection_modifyitems(config, items):
     # Tests marked `postgres` exercise PostgreSQL itself (row locks, triggers). On SQLite they are
     # deselected, not skipped: .ci/run runs the whole suite again on PostgreSQL where they run.
-    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        return
+    # Tests marked `replica` need a streaming replica beside the primary: they run only under
+    # scripts/with-postgres-replica (REPLICA_DATABASE_URL set), which .ci/run also runs.
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+    with_replica = bool(os.environ.get("REPLICA_DATABASE_URL"))
     kept, dropped = [], []
     for item in items:
-        (dropped if item.get_closest_marker("postgres") else kept).append(item)
+        needs = (item.get_closest_marker("postgres") and not on_postgres) or (
+            item.get_closest_marker("replica") and not with_replica
+        )
+        (dropped if needs else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

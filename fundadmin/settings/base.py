@@ -5,10 +5,9 @@ import os
 from decimal import Decimal
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from .cluster import FRAGMENT_CACHE, checkpoint_storage_from_env
+from .cluster import FRAGMENT_CACHE, checkpoint_storage_from_env, databases_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -75,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "audit.middleware.ClientAddressMiddleware",
     "axes.middleware.AxesMiddleware",
+    # After a POST, this browser reads from the primary for a while (with a replica only).
+    "fundadmin.db_router.ReplicaPinMiddleware",
     # Last, so that a view's database error becomes the "database unreachable" page (503).
     "fundadmin.errors.DatabaseUnavailableMiddleware",
 ]
@@ -103,16 +104,15 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for the writer instead of failing with "database is locked"; IMMEDIATE transactions
-    # take the write lock up front so two writers queue rather than deadlock.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+# The primary (DATABASE_URL) and, when REPLICA_DATABASE_URL is set, a streaming replica that the
+# public pages, open data and reports read from (fundadmin/db_router.py, docs/scaling.md);
+# DATABASE_POOL=1 keeps connections in Django's psycopg pool instead of CONN_MAX_AGE.
+DATABASES = databases_from_env(os.environ, default_url=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+DATABASE_ROUTERS = ["fundadmin.db_router.ReplicaRouter"]
+# How far behind the primary the replica may be before its readers go back to the primary, and
+# for how long a browser that has just written reads from the primary (its own writes).
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "30"))
+REPLICA_CHECK_SECONDS = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One process (demo, tests): Django's in-memory default. production.py replaces "default" with a

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 FILESYSTEM_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
@@ -25,6 +26,76 @@ FRAGMENT_CACHE = {
     "LOCATION": "fundadmin-fragments",
     "OPTIONS": {"MAX_ENTRIES": 2_000},
 }
+
+
+POSTGRESQL = "django.db.backends.postgresql"
+SQLITE = "django.db.backends.sqlite3"
+REPLICA = "replica"  # fundadmin.db_router.REPLICA (settings import no app code)
+OFF = ("", "0", "off", "false", "no")
+
+
+def pool_from_env(environ: Mapping[str, str]) -> dict | None:
+    """Django's connection pool for psycopg (``OPTIONS["pool"]``), when DATABASE_POOL=1.
+
+    Each process keeps between DATABASE_POOL_MIN_SIZE (1) and DATABASE_POOL_MAX_SIZE (4) open
+    connections and hands one to each request; a request waits at most DATABASE_POOL_TIMEOUT (10 s)
+    for a free one, then fails (503) rather than queueing without end. With gunicorn's sync
+    workers a process serves one request at a time, so 1–2 per process is enough; give
+    threaded workers one per thread. Keep servers × workers × max size under max_connections.
+    """
+    if environ.get("DATABASE_POOL", "").strip().lower() in OFF:
+        return None
+    try:
+        pool = {
+            "min_size": int(environ.get("DATABASE_POOL_MIN_SIZE", "1")),
+            "max_size": int(environ.get("DATABASE_POOL_MAX_SIZE", "4")),
+            "timeout": float(environ.get("DATABASE_POOL_TIMEOUT", "10")),
+        }
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_POOL_*: {exc}") from exc
+    if not 0 <= pool["min_size"] <= pool["max_size"] or pool["max_size"] < 1 or pool["timeout"] <= 0:
+        raise ImproperlyConfigured(
+            "DATABASE_POOL_MIN_SIZE must be at most DATABASE_POOL_MAX_SIZE (at least 1), and the timeout positive."
+        )
+    return pool
+
+
+def _database(url: str, *, conn_max_age: int, pool: dict | None) -> dict:
+    database = dj_database_url.parse(url, conn_max_age=conn_max_age)
+    if pool is not None:
+        if database["ENGINE"] != POSTGRESQL:
+            raise ImproperlyConfigured("DATABASE_POOL works with PostgreSQL only (psycopg's pool).")
+        # The pool keeps the connections; Django refuses a pool with persistent connections.
+        database["CONN_MAX_AGE"] = 0
+        database.setdefault("OPTIONS", {})["pool"] = dict(pool)
+    if database["ENGINE"] == SQLITE:
+        # Wait for the writer instead of failing with "database is locked"; IMMEDIATE transactions
+        # take the write lock up front so two writers queue rather than deadlock.
+        database.setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    return database
+
+
+def databases_from_env(environ: Mapping[str, str], *, default_url: str) -> dict:
+    """DATABASES: the primary from DATABASE_URL, and a streaming replica from REPLICA_DATABASE_URL
+    (docs/scaling.md). The replica is read only by the views that ask for it
+    (fundadmin.db_router); in tests it mirrors the primary's test database, which replication
+    copies to it."""
+    pool = pool_from_env(environ)
+    conn_max_age = int(environ.get("CONN_MAX_AGE", "60"))
+    databases = {
+        "default": _database(
+            environ.get("DATABASE_URL", "").strip() or default_url, conn_max_age=conn_max_age, pool=pool
+        )
+    }
+    replica_url = environ.get("REPLICA_DATABASE_URL", "").strip()
+    if replica_url:
+        replica = _database(replica_url, conn_max_age=conn_max_age, pool=pool)
+        if replica["ENGINE"] != POSTGRESQL or databases["default"]["ENGINE"] != POSTGRESQL:
+            raise ImproperlyConfigured(
+                "REPLICA_DATABASE_URL is a PostgreSQL streaming replica of the PostgreSQL in DATABASE_URL."
+            )
+        databases[REPLICA] = {**replica, "TEST": {"MIRROR": "default"}}
+    return databases
 
 
 def default_storage_from_env(environ: Mapping[str, str]) -> dict:

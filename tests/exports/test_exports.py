@@ -90,19 +90,30 @@ def test_a_change_to_the_project_asks_for_a_new_rendering(closed, people):
     assert client.get(url).status_code == 200
 
 
-def test_the_zip_waits_for_the_pdf_and_then_carries_it(closed, people):
+def test_the_zip_waits_for_the_pdf_and_then_carries_it(closed, people, monkeypatch):
     import io
     import zipfile
+
+    from supervision import dossier
 
     client = supervisor_client(people)
     url = reverse("supervision:dossier_zip", args=[closed.pk])
     assert client.get(url).status_code == 202
     run_worker()
+
+    # The ZIP carries the PDF the worker stored: nothing renders it again, here or in the worker.
+    def refuse(*args, **kwargs):
+        raise AssertionError("the ZIP rendered the dossier again")
+
+    monkeypatch.setattr(dossier_exports, "dossier_pdf", refuse)
+    monkeypatch.setattr(dossier, "dossier_pdf", refuse)
+    monkeypatch.setattr("weasyprint.HTML", refuse)
     response = client.get(url)
     assert response.status_code == 200
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     with Export.objects.get().file.open("rb") as stored:
         assert archive.read("dossier.pdf") == stored.read()
+    assert client.get(url).status_code == 200 and run_worker() == 0 and Export.objects.count() == 1
 
 
 def test_outsiders_queue_nothing(closed, other_community):

@@ -27,6 +27,8 @@ PUBLIC = {
     "publicity:annual_list",
     "publicity:open_data",
     "publicity:open_data_schema",
+    "publicity:open_data_city",
+    "publicity:open_data_year",
     "publicity:notice_detail",
     "publicity:notice_pdf",
     "publicity:notice_photo",

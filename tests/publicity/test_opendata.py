@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 
 import pytest
 from django.urls import reverse
@@ -13,10 +14,19 @@ from tests.projects.helpers import new_project
 pytestmark = pytest.mark.django_db
 
 
+def _body(response) -> bytes:
+    assert response.status_code == 200 and response.streaming  # written while it is sent
+    return b"".join(response.streaming_content)
+
+
+def _json(client, url):
+    return json.loads(_body(client.get(url)))
+
+
 def _csv(client, code, dataset):
     response = client.get(reverse("publicity:open_data", args=[code, dataset, "csv"]))
     assert response["Content-Type"].startswith("text/csv")
-    body = response.content.decode("utf-8")
+    body = _body(response).decode("utf-8")
     assert body.startswith("\ufeff")
     return list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
 
@@ -36,13 +46,13 @@ def test_csv_headers_are_the_documented_fields(client, plan_notice, people, fund
 
 def test_json_has_schema_version_and_typed_values(client, plan_notice):
     services.objection_submit(notice=plan_notice, text="有疑问", name="孙某")
-    data = client.get(reverse("publicity:open_data", args=[plan_notice.community.code, "notices", "json"])).json()
+    data = _json(client, reverse("publicity:open_data", args=[plan_notice.community.code, "notices", "json"]))
     assert data["schema"] == "fundadmin.publicity.notices" and data["schema_version"] == SCHEMA_VERSION
     assert data["fields"] == [f.name for f in NOTICE_FIELDS]
     item = data["items"][0]
     assert list(item) == data["fields"]
     assert item["ends_provisional"] is False and item["supersedes_id"] is None and item["objections_open"] == 1
-    projects = client.get(reverse("publicity:open_data", args=[plan_notice.community.code, "projects", "json"])).json()
+    projects = _json(client, reverse("publicity:open_data", args=[plan_notice.community.code, "projects", "json"]))
     amount = projects["items"][0]["budget_total"]
     assert amount == "6000.00" and isinstance(amount, str)  # never a float
 
@@ -68,5 +78,5 @@ def test_csv_text_never_runs_as_a_formula_and_json_keeps_it(client, plan_notice,
     header, row = _csv(client, code, "notices")
     row = dict(zip(header, row, strict=True))
     assert row["title"] == "'" + title
-    data = client.get(reverse("publicity:open_data", args=[code, "notices", "json"])).json()
+    data = _json(client, reverse("publicity:open_data", args=[code, "notices", "json"]))
     assert data["items"][0]["title"] == title

@@ -215,3 +215,17 @@ def test_open_data_puts_the_downloads_first(phone, plan_notice):
     response = phone.request.get(phone.base + link.get_attribute("href"))
     assert response.status == 200 and plan_notice.title in response.text()
     assert overflow(phone) <= 0
+
+
+def test_open_data_links_the_whole_city_and_each_year(phone, plan_notice):
+    phone.goto(phone.base + "/data/")
+    city = phone.get_by_role("link", name="全市公示清单（电子表格 CSV）")
+    response = phone.request.get(phone.base + city.get_attribute("href"))
+    assert response.status == 200 and plan_notice.title in response.text()
+    assert response.headers["content-disposition"].startswith("attachment")
+    year = phone.get_by_role("link", name=f"{plan_notice.fund_year.year}年度全市开放数据（ZIP 压缩包）")
+    archive = phone.request.get(phone.base + year.get_attribute("href"))
+    assert archive.status == 200 and archive.body()[:2] == b"PK"
+    box = year.bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 44  # a tap target
+    assert overflow(phone) <= 0
