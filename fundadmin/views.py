@@ -4,6 +4,8 @@ from django.utils import timezone
 
 from .inbox import inbox_items
 from .models import RoleAssignment
+from .permissions import acting_today
+from .roles import ACTING_ROLES, Role
 from .workdays import CONVENTION_NOTE, WorkingCalendar
 
 
@@ -12,7 +14,8 @@ def inbox(request):
     calendar = WorkingCalendar()
     today = timezone.localdate()
     items = inbox_items(request.user, calendar)
-    roles = RoleAssignment.objects.active().filter(user=request.user).select_related("community", "committee")
+    roles = list(RoleAssignment.objects.active().filter(user=request.user).select_related("community", "committee"))
+    held = {a.role for a in roles}
     return render(
         request,
         "fundadmin/inbox.html",
@@ -20,6 +23,10 @@ def inbox(request):
             "items": [(item, item.is_overdue(today)) for item in items],
             "overdue_count": sum(item.is_overdue(today) for item in items),
             "roles": roles,
+            # Acting periods running today that this person is in, either side (代行职责).
+            "acting": acting_today(request.user) if held & ACTING_ROLES else [],
+            # Who may record one (fundadmin.permissions.acting_principals); the page asks again.
+            "may_record_acting": request.user.is_staff or Role.COMMITTEE_SECRETARY in held,
             "convention_note": CONVENTION_NOTE,
             "today": today,
         },
