@@ -207,7 +207,7 @@ def acting_record(
     inspected = inspect_upload(authorisation, accept=("application/pdf", "image/jpeg", "image/png"), what="书面授权")
     with transaction.atomic():
         principal = (
-            RoleAssignment.objects.select_for_update()
+            RoleAssignment.objects.select_for_update(of=("self",))
             .select_related("user", "community", "committee")
             .get(pk=principal.pk)
         )
@@ -246,7 +246,7 @@ def acting_record(
             )
         overlap = (
             ActingAssignment.objects.live()
-            .select_for_update()
+            .select_for_update(of=("self",))
             .filter(principal=principal, starts_on__lte=ends_on, ends_on__gte=starts_on)
             .select_related("user")
             .first()

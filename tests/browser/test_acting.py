@@ -1,7 +1,7 @@
 """An acting leader's approval in real Chromium (issue 14): the administrator records, with its
 written authorisation, that a committee member acts for the working committee's secretary this
 week; the member then sees it in their inbox, finds the project waiting for them by name
-(东湖…（张德明代李伟）), approves it, and the page says 张德明代李伟（党工委书记） in the opinion and
+(东湖…（张德明代李伟）) in the inbox and on the project page, approves it, and the page says 张德明代李伟（党工委书记） in the opinion and
 in the trail. The day after the period, the approval is no longer theirs to give."""
 
 import datetime as dt
@@ -72,6 +72,8 @@ def test_an_acting_leader_approves_and_every_page_says_for_whom(page, community,
     # The committee member sees it, and the project waits for them by name.
     as_user(page, Role.COMMITTEE_MEMBER)
     assert "您代李伟行使党工委书记职责" in page.locator("#acting-today").inner_text()
+    inbox = page.locator(".inbox").inner_text()
+    assert f"党工委班子会议批准：{project.number}" in inbox and "张德明代李伟" in inbox
     page.goto(f"{page.base}/projects/{project.pk}/")
     sentence = page.locator("#next .next-sentence").inner_text()
     assert f"{committee}（张德明代李伟）党工委班子会议批准" in sentence, sentence
