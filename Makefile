@@ -37,9 +37,11 @@ tests/guards/node_modules/.installed: tests/guards/package.json tests/guards/pac
 bench: $(VENV)/.installed system-deps
 	$(PY) bench/run.py $(BENCH_ARGS)
 
+## make lint: ruff, and the one-way doors between the rooms (import-linter, docs/architecture.md)
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 check: $(VENV)/.installed
 	$(PY) manage.py makemigrations --check --dry-run

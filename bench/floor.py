@@ -87,6 +87,19 @@ def _rows(page: str, q):
             .values_list("community__name", "allocation")
             .annotate(spent=Sum("journal_entries__debit"))
         )
+    if page == "findings":
+        from supervision.models import Finding
+
+        rows = Finding.objects.order_by("-last_run_id", "-year", "pk")
+        if "community" in q:
+            rows = rows.filter(community__code=q["community"])
+        return rows.values_list("kind", "year", "community__name", "summary")[:200]  # the list's page
+    if page == "city":
+        return (
+            FundYear.objects.filter(year=q["year"])
+            .values_list("community__committee__name", "community__name", "allocation")
+            .annotate(spent=Sum("journal_entries__debit"))
+        )
     raise Http404(page)
 
 

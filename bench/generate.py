@@ -97,9 +97,9 @@ def people_for(community, prefix: str) -> dict:
 
     people = {}
     for role in Role:
-        if role == Role.SYSTEM_ADMIN:
-            continue
         level = ROLE_SCOPE[role]
+        if level == ScopeLevel.SYSTEM:
+            continue  # the city-wide roles: bench/run.py grants city oversight once
         key = community.code if level == ScopeLevel.COMMUNITY else community.committee.code
         username = f"{key}-{role.value}"
         user, created = User.objects.get_or_create(username=username, defaults={"full_name": f"{prefix}{role.label}"})

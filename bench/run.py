@@ -84,15 +84,28 @@ def cast():
     community = Community.objects.select_related("committee").get(code="c001-001")
     people = {}
     for role in Role:
-        if role == Role.SYSTEM_ADMIN:
+        if ROLE_SCOPE[role] == ScopeLevel.SYSTEM:
             continue
         key = community.code if ROLE_SCOPE[role] == ScopeLevel.COMMUNITY else community.committee.code
         people[role] = User.objects.get(username=f"{key}-{role.value}")
+    people[Role.CITY_OVERSIGHT] = city_user()
     project = (
         Project.objects.filter(community=community, fund_year__year=2026, status=Status.CLOSED).order_by("pk").first()
     )
     notice = Notice.objects.filter(project=project).order_by("pk").first()
     return community, people, project, notice
+
+
+def city_user():
+    """The city oversight login (Art. 5, 21), made once on the generated data."""
+    from fundadmin import services
+    from fundadmin.models import User
+    from fundadmin.roles import Role
+
+    user, created = User.objects.get_or_create(username="city-oversight", defaults={"full_name": "市级监督"})
+    if created:
+        services.role_grant(user=user, role=Role.CITY_OVERSIGHT, by=None, valid_from=dt.date(2015, 1, 1))
+    return User.objects.get(pk=user.pk)
 
 
 def pages() -> list[dict]:
@@ -167,6 +180,26 @@ def pages() -> list[dict]:
                 "floor": f"committee?committee={committee}&year={year}",
             }
         )
+        out += [
+            {
+                "page": "supervisor home (indicators)",
+                "url": reverse("supervision:home"),
+                "role": Role.SUPERVISOR,
+                "floor": f"findings?community={code}",
+            },
+            {
+                "page": "indicator list (city)",
+                "url": reverse("supervision:indicator_list"),
+                "role": Role.CITY_OVERSIGHT,
+                "floor": "findings",
+            },
+            {
+                "page": "city view",
+                "url": reverse("supervision:city_year", args=[year]),
+                "role": Role.CITY_OVERSIGHT,
+                "floor": f"city?year={year}",
+            },
+        ]
     except NoReverseMatch:
         pass
     return [dict(p, people=people) for p in out]
@@ -266,6 +299,28 @@ def time_integrity() -> dict:
     return out
 
 
+def time_indicators() -> dict:
+    """The daily integrity indicators over the whole city (Art. 19): a first run, which writes
+    every finding, and a second over the same data; queries counted."""
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    from supervision.indicators.services import indicators_compute
+    from supervision.models import Finding
+
+    out = {}
+    for label in ("first", "again"):
+        reset_queries()
+        with CaptureQueriesContext(connection) as queries:
+            t = time.perf_counter()
+            run = indicators_compute()
+            seconds = time.perf_counter() - t
+        out[label] = {"seconds": round(seconds, 2), "queries": len(queries), "fired": run.fired}
+        print(f"  indicators ({label}): {run.fired} fire, {out[label]['seconds']} s, {len(queries)} queries")
+    out["findings"] = Finding.objects.count()
+    return out
+
+
 def machine() -> dict:
     def first(path: str, prefix: str) -> str:
         try:
@@ -330,6 +385,12 @@ def write(results: dict) -> None:
         f"(plain SHA-256 over the same canonical bytes: {i['sha256_events_per_s']} events/s, {i['verify_vs_sha256']}× faster); chain ok: {i['verify_audit_ok']}.",
         f"- `check_ledger`: {i['check_ledger_s']} s, {i['check_ledger_problems']} problems.",
     ]
+    if results.get("indicators"):
+        ind = results["indicators"]
+        lines.append(
+            f"- `compute_indicators` (Art. 19): first run {ind['first']['seconds']} s, {ind['first']['queries']} queries, "
+            f"{ind['first']['fired']} fire; again over the same data {ind['again']['seconds']} s, {ind['again']['queries']} queries."
+        )
     if results.get("load"):
         lo = results["load"]
         lines += [
@@ -367,6 +428,10 @@ def main(argv=None) -> None:
     results = {"machine": machine(), "data": summary, "scale": args.scale}
     print("pages")
     if args.pages:
+        from supervision.models import IndicatorRun
+
+        if not IndicatorRun.objects.exists():  # the indicator pages need a run to show
+            time_indicators()
         results["pages"] = time_pages(n, [w.strip() for w in args.pages.split(",") if w.strip()])
         if not args.no_load:
             from bench import load
@@ -375,6 +440,8 @@ def main(argv=None) -> None:
             load.run(seconds=10 if args.quick else 60, connections=50)
         print("partial run (--pages): nothing written")
         return
+    print("indicators")
+    results["indicators"] = time_indicators()
     results["pages"] = time_pages(n)
     print("documents")
     results["pdfs"] = time_pdfs(5 if args.quick else 15)

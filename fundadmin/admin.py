@@ -31,7 +31,7 @@ admin.site.index_title = "系统管理"
 class UserAdmin(NoDeleteMixin, BaseUserAdmin):
     list_display = ["username", "full_name", "email", "is_active", "is_staff", "password_set"]
     search_fields = ["username", "full_name", "email"]
-    fieldsets = [*BaseUserAdmin.fieldsets, ("姓名", {"fields": ["full_name"]})]
+    fieldsets = [*BaseUserAdmin.fieldsets, ("姓名与电话", {"fields": ["full_name", "phone"]})]
     actions = ["send_password_link"]
 
     @admin.display(description="已设置密码", boolean=True)
@@ -71,6 +71,11 @@ class CommunityInline(admin.TabularInline):
 class WorkingCommitteeAdmin(NoDeleteMixin, admin.ModelAdmin):
     list_display = ["name", "code", "city"]
     inlines = [CommunityInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            services.city_roles_sync()  # city oversight covers the new committee at once
 
 
 @admin.register(Community)

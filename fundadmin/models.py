@@ -30,6 +30,9 @@ DISPLAY_NAME_MAX = 100
 
 class User(AbstractUser):
     full_name = models.CharField("姓名", max_length=50, blank=True)
+    # Compared with contractors' contacts by the integrity indicators (Art. 19): a contractor
+    # reachable on a role holder's phone is a possible conflict of interest.
+    phone = models.CharField("手机号码", max_length=20, blank=True)
 
     class Meta:
         verbose_name = "用户"
@@ -240,7 +243,11 @@ class RoleAssignment(models.Model):
                         committee__isnull=False,
                         community__isnull=True,
                     )
-                    | Q(role=Role.SYSTEM_ADMIN, committee__isnull=True, community__isnull=True)
+                    | Q(
+                        role__in=[r for r, lvl in ROLE_SCOPE.items() if lvl == ScopeLevel.SYSTEM],
+                        committee__isnull=True,
+                        community__isnull=True,
+                    )
                 ),
             ),
             models.CheckConstraint(
@@ -275,7 +282,7 @@ class RoleAssignment(models.Model):
         if level == ScopeLevel.COMMITTEE and (not self.committee_id or self.community_id):
             raise ValidationError("该角色必须任命到一个党工委。", code="scope_committee")
         if level == ScopeLevel.SYSTEM and (self.committee_id or self.community_id):
-            raise ValidationError("系统管理员不限定范围。", code="scope_system")
+            raise ValidationError("该角色的范围是全市，不能任命到某个社区或党工委。", code="scope_system")
         if self.valid_until and self.valid_until < self.valid_from:
             raise ValidationError("截止日期不能早于生效日期。", code="validity_order")
 

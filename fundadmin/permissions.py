@@ -145,25 +145,44 @@ def require(user, codename: str, obj) -> None:
         raise PermissionDenied(verdict.reason)
 
 
+# The committee-level permissions that let one read a committee's records: its own staff's, and
+# city oversight's (Art. 5, 21), which reads every committee and acts in none.
+COMMITTEE_READ = ("view_committee_records", "oversee_city")
+
+
+def _read_committees(user) -> list[int]:
+    return sorted({pk for codename in COMMITTEE_READ for pk in scopes_with(user, codename)})
+
+
 def visible_communities(user) -> QuerySet[Community]:
-    """Communities the user may read: their own community's, or every one of their committee's."""
+    """Communities the user may read: their own community's, or every one of their committee's
+    (every community of the city for city oversight)."""
     if not user.is_authenticated:
         return Community.objects.none()
     own = scopes_with(user, "view_community_records")
-    committees = scopes_with(user, "view_committee_records")
-    return Community.objects.filter(Q(pk__in=own) | Q(committee__in=committees))
+    return Community.objects.filter(Q(pk__in=own) | Q(committee__in=_read_committees(user)))
 
 
 def visible_committees(user) -> QuerySet[WorkingCommittee]:
     if not user.is_authenticated:
         return WorkingCommittee.objects.none()
-    return WorkingCommittee.objects.filter(pk__in=scopes_with(user, "view_committee_records"))
+    return WorkingCommittee.objects.filter(pk__in=_read_committees(user))
+
+
+def can_view_committee(user, committee: WorkingCommittee) -> Verdict:
+    """Reading rights on a committee's pages (dashboard, committee ledger, report lists)."""
+    for codename in COMMITTEE_READ:
+        if check(user, codename, committee):
+            return ALLOWED
+    return Verdict(False, f"您无权查看「{committee}」的资料。")
 
 
 def can_view(user, obj) -> Verdict:
     """Reading rights on anything that belongs to a community."""
     community = obj if isinstance(obj, Community) else obj.community
-    if check(user, "view_community_records", community) or check(user, "view_committee_records", community):
+    if check(user, "view_community_records", community) or any(
+        check(user, codename, community) for codename in COMMITTEE_READ
+    ):
         return ALLOWED
     return Verdict(False, f"您无权查看「{community}」的资料。")
 
@@ -314,7 +333,7 @@ def may_read_acting(user, acting: ActingAssignment) -> Verdict:
     principal = acting.principal
     if principal.community_id:
         return can_view(user, principal.community)
-    if check(user, "view_committee_records", principal.committee):
+    if can_view_committee(user, principal.committee):
         return ALLOWED
     if visible_communities(user).filter(committee=principal.committee_id).exists():
         return ALLOWED

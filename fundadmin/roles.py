@@ -21,6 +21,9 @@ class Role(models.TextChoices):
     # (SPEC.md "Decisions the rules leave to us: Acting leaders").
     CONSTRUCTION_DEPUTY = "construction_deputy", "建管委副主任"
     SUPERVISOR = "supervisor", "议事监督委员会成员"
+    # Art. 5, 21: the city organisation department interprets these rules and the city finance
+    # bureau funds them; both oversee every committee and never act in the process.
+    CITY_OVERSIGHT = "city_oversight", "市级监督（市委组织部、市财政局）"
     SYSTEM_ADMIN = "system_admin", "系统管理员"
 
 
@@ -41,8 +44,12 @@ ROLE_SCOPE = {
     # scope (SPEC.md "Who is involved"), so its director is scoped to a committee too.
     Role.CONSTRUCTION_DIRECTOR: ScopeLevel.COMMITTEE,
     Role.CONSTRUCTION_DEPUTY: ScopeLevel.COMMITTEE,
+    Role.CITY_OVERSIGHT: ScopeLevel.SYSTEM,
     Role.SYSTEM_ADMIN: ScopeLevel.SYSTEM,
 }
+# Roles of the whole city whose permissions are held on every working committee (and so cover
+# every community); the system administrator's role carries none.
+CITY_ROLES = tuple(role for role, level in ROLE_SCOPE.items() if level == ScopeLevel.SYSTEM)
 
 
 class Body(models.TextChoices):
@@ -88,6 +95,9 @@ COMMITTEE_PERMISSIONS = {
     "manage_execution": "指派跟进专人、同意变更、组织验收、处理异议",
     "keep_ledger": "登记经费台账并与承办方结算",
     "evaluate_report": "评议社区年度报告",
+    # Read-only, and distinct from view_committee_records: the working committee's own staff may
+    # also record progress and file documents with that one; city oversight only reads.
+    "oversee_city": "以市级监督身份只读查看各党工委、各社区的资料",
 }
 
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
@@ -120,6 +130,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "sign_invoice_construction",
     ),
     Role.CONSTRUCTION_DEPUTY: ("view_committee_records",),
+    Role.CITY_OVERSIGHT: ("oversee_city",),
     Role.SYSTEM_ADMIN: (),
 }
 

@@ -31,7 +31,7 @@ from .models import (
     WorkingCommittee,
 )
 from .permissions import forget_grants, may_record_acting
-from .roles import PRINCIPAL_ROLES, ROLE_PERMISSIONS, Role
+from .roles import CITY_ROLES, PRINCIPAL_ROLES, ROLE_PERMISSIONS, Role
 from .text import required_text
 from .uploads import inspect_upload
 from .workdays import forget_published_years
@@ -41,13 +41,30 @@ from .workdays import forget_published_years
 
 def _wanted_permissions(user: User, day: datetime.date) -> set[tuple[str, str, int]]:
     wanted = set()
+    city_codenames: set[str] = set()
     for a in RoleAssignment.objects.active(day).filter(user=user):
         scope = a.scope
         if scope is None:
+            # A city role (Art. 5, 21) holds its permissions on every working committee.
+            city_codenames.update(ROLE_PERMISSIONS[Role(a.role)])
             continue
         for codename in ROLE_PERMISSIONS[Role(a.role)]:
             wanted.add((codename, scope._meta.model_name, scope.pk))
+    if city_codenames:
+        for pk in WorkingCommittee.objects.values_list("pk", flat=True):
+            wanted.update((codename, "workingcommittee", pk) for codename in city_codenames)
     return wanted
+
+
+def city_roles_sync() -> int:
+    """Give the holders of city roles their permissions on committees created since their grant
+    (the admin calls it when a committee is added; the daily sync_role_permissions does too)."""
+    users = User.objects.filter(role_assignments__role__in=CITY_ROLES, role_assignments__revoked_at__isnull=True)
+    count = 0
+    for user in users.distinct():
+        permissions_sync(user=user)
+        count += 1
+    return count
 
 
 def permissions_sync(*, user: User, day: datetime.date | None = None) -> None:
@@ -360,7 +377,10 @@ def _upsert(model, *, lookup: dict, fields: dict[str, str | None], by: User | No
 
 def committee_upsert(*, code: str, fields: dict[str, str | None], by: User | None) -> Upsert:
     with transaction.atomic():
-        return _upsert(WorkingCommittee, lookup={"code": code}, fields=fields, by=by, action="committee")
+        upsert = _upsert(WorkingCommittee, lookup={"code": code}, fields=fields, by=by, action="committee")
+        if upsert.created:
+            city_roles_sync()  # city oversight (Art. 5, 21) covers a new committee at once
+        return upsert
 
 
 def community_upsert(

@@ -10,6 +10,7 @@ from decimal import Decimal
 from fundadmin.demo import at
 from fundadmin.demo.core import COMMUNITIES
 from fundadmin.models import FundYear, User
+from fundadmin.roles import Role
 
 from .models import Kind
 from .selectors import fund_balances
@@ -23,7 +24,6 @@ INSTALMENTS = {
 
 
 def _finance_user(community) -> User | None:
-    from fundadmin.roles import Role
 
     assignment = community.committee.role_assignments.active().filter(role=Role.FINANCE).select_related("user").first()
     return assignment.user if assignment else None

@@ -28,6 +28,8 @@ from django.db.models.functions import Coalesce
 
 from fundadmin.models import MONEY, Community, FundYear, WorkingCommittee
 
+from .models import JournalEntry, Kind
+
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 # Art. 7(2): small-group projects together use at most 20% of the year's total fund.
@@ -69,8 +71,6 @@ def _journal_sums() -> dict:
     """Conditional sums over the journal that give the CONTRACT's numbers. A reversal counts
     against what it reverses (a reversed receipt lowers ``received``, a reversed payment lowers
     ``spent``), in the year the reversal is booked."""
-    from .models import Kind
-
     out = DecimalField(**MONEY)
     receipt = Q(kind=Kind.APPROPRIATION) | Q(kind=Kind.REVERSAL, reversed_entry__kind=Kind.APPROPRIATION)
     payment = Q(kind=Kind.PAYMENT) | Q(kind=Kind.REVERSAL, reversed_entry__kind=Kind.PAYMENT)
@@ -90,8 +90,6 @@ def committed_amount(fund_year: FundYear) -> Decimal:
 
 def fund_balances(fund_year: FundYear) -> FundBalances:
     """The year's balances from the journal (one query) and the workflow (one query)."""
-    from .models import JournalEntry
-
     sums = JournalEntry.objects.filter(fund_year=fund_year).aggregate(**_journal_sums())
     return FundBalances(
         allocation=fund_year.allocation,
@@ -106,8 +104,6 @@ def fund_balances(fund_year: FundYear) -> FundBalances:
 def fund_balances_many(fund_years: list[FundYear]) -> dict[int, FundBalances]:
     """``fund_balances`` for many years at once, in two queries whatever their number."""
     from projects.models import Project
-
-    from .models import JournalEntry
 
     ids = [fy.pk for fy in fund_years]
     sums = {
@@ -276,8 +272,6 @@ def account_book(
     queries. The balance is the account's after that entry, whatever the filter: filters choose
     rows to show, they do not invent a different account. ``opening`` is the balance before the
     first row shown when filtering by date."""
-    from .models import JournalEntry
-
     entries = (
         JournalEntry.objects.for_fund_year(fund_year)
         .in_book_order()

@@ -27,7 +27,7 @@ from exports.registry import ExportKind
 from exports.views import serve as serve_export
 from fundadmin.formats import XLSX_DATE, XLSX_MONEY, money
 from fundadmin.models import Community, FundYear, WorkingCommittee
-from fundadmin.permissions import can_view, check, require, visible_committees, visible_communities
+from fundadmin.permissions import can_view, can_view_committee, check, require, visible_committees, visible_communities
 
 from . import services
 from .forms import AppropriationForm, BookFilterForm, ReversalForm
@@ -298,6 +298,8 @@ def fund_year_close(request, community: str, year: int):
 @login_required
 def committee(request, committee: str, year: int):
     body = get_object_or_404(WorkingCommittee, code=committee)
-    require(request.user, "view_committee_records", body)
+    verdict = can_view_committee(request.user, body)
+    if not verdict:
+        raise PermissionDenied(verdict.reason)
     summary = committee_summary(committee=body, year=year)
     return render(request, "ledger/committee.html", {"summary": summary, "committee": body, "year": year})

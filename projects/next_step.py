@@ -100,8 +100,12 @@ class Party:
     def people(self) -> tuple[str, ...]:
         return tuple(name for _, name in self.members)
 
-    def phrase(self) -> str:
+    def phrase(self, *, later: bool = False) -> str:
+        """等待东湖街道社区党工委（李伟、张德明）初步同意 — or, for what follows a notice period,
+        由桂花社区党委（王芳）办理“公示期满无异议，报送党工委审批”."""
         names = "、".join(self.people) if self.people else "暂无在任人员，请联系系统管理员任命"
+        if later:
+            return f"{self.who}（{names}）办理{'、'.join(f'“{step.label}”' for step in self.steps)}"
         return f"{self.who}（{names}）{'、'.join(step.label for step in self.steps)}"
 
 
@@ -189,7 +193,7 @@ def next_step(project: Project, facts: Facts, holders: Holders, *, today: dateti
     if held:
         step, blocking = held[0]
         later = _parties(project, [s for s, _ in held], holders)
-        then = "；".join(p.phrase() for p in later)
+        then = "；".join(p.phrase(later=True) for p in later)
         if isinstance(clock, NoticeRuns):
             notice = facts.latest_notice(clock.kind)
             if notice is not None:

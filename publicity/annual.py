@@ -16,6 +16,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from fundadmin.models import Community, FundYear, SpendingCategory
 from fundadmin.workdays import WorkingCalendar, year_deadlines
+from ledger.selectors import fund_balances
+from projects.models import Project, Status
+from projects.selectors import small_group_usage, with_current_amount
 
 from .models import Notice
 
@@ -39,9 +42,6 @@ def _money(value: Decimal) -> str:
 def annual_snapshot(fund_year: FundYear) -> dict:
     """The year as the notice shows it. Only projects that have been publicly posted are listed:
     a draft is never public (the annual notice is public)."""
-    from ledger.selectors import fund_balances
-    from projects.models import Project, Status
-    from projects.selectors import small_group_usage, with_current_amount
 
     balances = fund_balances(fund_year)
     public_ids = Notice.objects.filter(project__fund_year=fund_year).values("project_id")

@@ -19,7 +19,10 @@ from decimal import Decimal
 
 from django.urls import reverse
 
-from .models import Notice
+from projects.selectors import with_current_amount
+
+from .models import Notice, Objection
+from .selectors import public_projects
 
 SCHEMA_VERSION = "1.0"
 
@@ -94,8 +97,6 @@ def _bool(value: bool) -> str:
 def notice_rows(community, today) -> list[dict]:
     from django.db.models import Count, Q
 
-    from .models import Objection
-
     notices = (
         Notice.objects.filter(community=community)
         .select_related("project", "fund_year", "superseded_by")
@@ -140,10 +141,6 @@ def notice_rows(community, today) -> list[dict]:
 
 def project_rows(community) -> list[dict]:
     from django.db.models import Min
-
-    from projects.selectors import with_current_amount
-
-    from .selectors import public_projects
 
     first_posted = dict(
         Notice.objects.filter(community=community, project__isnull=False)

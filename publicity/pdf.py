@@ -16,8 +16,10 @@ from django.urls import reverse
 
 from fundadmin.addresses import public_url
 from fundadmin.workdays import CONVENTION_NOTE, PROVISIONAL_NOTE
+from projects.models import Invoice, Review, Settlement, Signature
 
 from .models import Notice
+from .selectors import public_objections, version_chain
 
 
 def qr_data_uri(text: str) -> str:
@@ -38,7 +40,6 @@ def _render(template: str, context: dict) -> bytes:
 def notice_pdf(notice: Notice, request=None) -> bytes:
     """The A4 notice for the board. ``request``: the one asking for it, whose address the QR code
     carries outside production (fundadmin.addresses)."""
-    from .selectors import public_objections, version_chain
 
     url = public_url(reverse("publicity:notice_detail", args=[notice.pk]), request)
     chain = version_chain(notice)
@@ -60,9 +61,6 @@ def notice_pdf(notice: Notice, request=None) -> bytes:
 def application_form_pdf(project, request=None) -> bytes:
     """《社区党组织服务群众专项经费使用申请审批表》 filled from the record (SPEC.md "The
     application-and-approval form"); every opinion box keeps room for the wet signature and seal."""
-    from projects.models import Invoice, Review, Settlement, Signature
-
-    from .selectors import public_objections
 
     reviews = {kind: None for kind in Review.Kind.values}
     for review in project.reviews.select_related("decided_by").order_by("decided_at", "pk"):

@@ -8,6 +8,7 @@ import datetime
 from django.db.models import Prefetch, Q
 
 from fundadmin.models import Community
+from projects.models import Project
 
 from .models import Need, Notice, Objection
 
@@ -68,13 +69,11 @@ def public_objections(notices: list[Notice]):
 def public_projects():
     """Projects that have had a public notice. A draft, or a project withdrawn before it was ever
     posted, is not public (Art. 10: the plan becomes public when it is posted)."""
-    from projects.models import Project
 
     return Project.objects.filter(pk__in=Notice.objects.filter(project__isnull=False).values("project_id"))
 
 
 def _needs_with_projects():
-    from projects.models import Project
 
     return Need.objects.prefetch_related(
         Prefetch("projects", queryset=Project.objects.only("pk", "number", "title", "status"))

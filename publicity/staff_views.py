@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fundadmin.models import Community, FundYear, WorkingCommittee
-from fundadmin.permissions import can_view, check
+from fundadmin.permissions import can_view, can_view_committee, check
 from fundadmin.workdays import CONVENTION_NOTE, PROVISIONAL_NOTE
 
 from . import selectors, services
@@ -359,7 +359,7 @@ def annual_review(request, code, year):
 @require_GET
 def annual_status(request, code, year):
     committee = get_object_or_404(WorkingCommittee, code=code)
-    verdict = check(request.user, "view_committee_records", committee)
+    verdict = can_view_committee(request.user, committee)
     if not verdict:
         raise PermissionDenied(verdict.reason)
     statuses = annual_statuses(committee.communities.all(), year)

@@ -28,6 +28,8 @@ from fundadmin import display
 from fundadmin.models import Community
 from fundadmin.permissions import can_view
 from fundadmin.workdays import CONVENTION_NOTE, PROVISIONAL_NOTE, WorkingCalendar
+from projects.models import Project, Status
+from projects.selectors import stepper
 
 from . import fingerprints, opendata, pdf, periods, ratelimit, selectors, services
 from .forms import ObjectionForm, PublicNeedForm
@@ -322,8 +324,6 @@ def notice_photo(request, pk):
 
 @require_GET
 def project_public(request, pk):
-    from projects.models import Project, Status
-    from projects.selectors import stepper
 
     head = fingerprints.project_head(pk)
     if head is None:
@@ -453,7 +453,6 @@ def open_data(request, code, dataset, fmt):
 @login_required
 @require_GET
 def application_form_pdf(request, pk):
-    from projects.models import Project
 
     project = get_object_or_404(Project.objects.select_related("community__committee", "category", "fund_year"), pk=pk)
     verdict = can_view(request.user, project)

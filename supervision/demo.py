@@ -14,9 +14,11 @@ import datetime
 from fundadmin.demo import at
 from fundadmin.models import Community, FundYear, RoleAssignment
 from fundadmin.roles import Role
+from projects.models import Project, Status
 
 from . import services
-from .models import AnnualReport, Opinion
+from .indicators.services import indicators_compute
+from .models import AnnualReport, IndicatorRun, Opinion
 
 COMMUNITY = "guihua"
 OPEN_TEXT = "该项目公示的预算中灯具单价明显高于市场价，请说明询价和比价情况。"
@@ -40,7 +42,6 @@ def _person(role: Role, community: Community):
 
 
 def load() -> None:
-    from projects.models import Project, Status
 
     community = Community.objects.filter(code=COMMUNITY).select_related("committee").first()
     if community is None:
@@ -93,3 +94,8 @@ def load() -> None:
     if fy_2026 is not None and not AnnualReport.objects.filter(fund_year=fy_2026).exists():
         with at(D(2026, 11, 27), hour=23):
             services.annual_report_submit(fund_year=fy_2026, by=secretary, narrative=NARRATIVE_2026)
+
+    # Art. 19: the day's integrity indicators over the whole demo city, as the daily job would.
+    if not IndicatorRun.objects.exists():
+        with at(D(2026, 11, 28), hour=6):
+            indicators_compute()

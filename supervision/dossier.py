@@ -23,6 +23,10 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.sentences import sentence
+from projects.models import Project
+from publicity.models import Notice, Objection
+
+from .selectors import opinions_for_project
 
 PDF_NAME = "dossier.pdf"
 
@@ -44,10 +48,6 @@ class ManifestRow:
 
 def dossier_context(project) -> dict:
     """Everything the dossier shows, in a fixed number of queries."""
-    from projects.models import Project
-    from publicity.models import Notice, Objection
-
-    from .selectors import opinions_for_project
 
     project = Project.objects.select_related(
         "community__committee", "fund_year", "category", "proposer", "followup_user"
@@ -103,7 +103,6 @@ def _safe(name: str) -> str:
 def dossier_zip(project, *, pdf: bytes | None = None):
     """Write the ZIP to a temporary file and return it, positioned at the start, with its manifest
     rows. Files are read one at a time, so memory stays bounded by the largest document."""
-    from publicity.models import Notice
 
     pdf = pdf if pdf is not None else dossier_pdf(project)
     out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 (handed to the response, which closes it)

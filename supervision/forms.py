@@ -5,8 +5,10 @@ from __future__ import annotations
 from django import forms
 
 from fundadmin.forms import Form
+from projects.models import Project
+from publicity.models import Notice
 
-from .models import Opinion, ReportEvaluation
+from .models import FindingReview, Opinion, ReportEvaluation
 
 
 class OpinionForm(Form):
@@ -19,10 +21,9 @@ class OpinionForm(Form):
         help_text="社区党委负责项目的申报和实施；党工委负责审批、验收、结算和异议处理。",
     )
     text = forms.CharField(label="监督意见", widget=forms.Textarea, max_length=4000)
+    finding = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, community, **kwargs):
-        from projects.models import Project
-        from publicity.models import Notice
 
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = Project.objects.filter(community=community).order_by("-created_at")
@@ -64,3 +65,45 @@ class EvaluationForm(Form):
         if data.get("score") is None and not data.get("grade"):
             raise forms.ValidationError("请填写评分或选择等次（至少一项）。", code="score_or_grade")
         return data
+
+
+class FindingFilterForm(Form):
+    """Filters of the integrity indicators list: kind, community, year, state (GET)."""
+
+    kind = forms.ChoiceField(label="预警类型", required=False)
+    community = forms.ChoiceField(label="社区", required=False)
+    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    state = forms.ChoiceField(label="状态", required=False)
+
+    def __init__(self, *args, communities, kinds, states, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "全部类型"), *kinds]
+        self.fields["community"].choices = [("", "全部社区"), *((str(c.pk), c.name) for c in communities)]
+        self.fields["state"].choices = list(states.items())
+
+    def criteria(self) -> dict:
+        if not self.is_bound or not self.is_valid():
+            return {}
+        d = self.cleaned_data
+        return {
+            "kind": d.get("kind") or "",
+            "community_id": int(d["community"]) if d.get("community") else None,
+            "year": d.get("year"),
+            "state": d.get("state") or "firing",
+        }
+
+
+class FindingReviewForm(Form):
+    verdict = forms.ChoiceField(
+        label="判断",
+        choices=FindingReview.Verdict.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择判断结果。"},
+    )
+    reason = forms.CharField(
+        label="理由",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        error_messages={"required": "请填写判断理由。"},
+        help_text="写明查看了什么、为什么这样判断。判断记入全程留痕，不能删除。",
+    )

@@ -19,6 +19,7 @@ from django.utils import timezone
 from fundadmin.inbox import InboxItem
 from fundadmin.models import FundYear
 from fundadmin.workdays import Deadline, WorkingCalendar, year_deadlines
+from publicity.models import Notice
 
 from .models import AnnualReport, ReportEvaluation, report_late_from
 from .selectors import committees_with, communities_with, opinions_to_answer
@@ -88,7 +89,6 @@ def inbox_items(user, calendar: WorkingCalendar) -> list[InboxItem]:
 
 def _december(evaluating, today: datetime.date, calendar: WorkingCalendar) -> list[InboxItem]:
     """Per committee, one item for each December deadline its communities have not all met."""
-    from publicity.models import Notice
 
     year = today.year
     items = []

@@ -18,7 +18,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from fundadmin.models import Community, FundYear
+from fundadmin.models import Community, FundYear, WorkingCommittee
+
+from .indicators.kinds import Kind as IndicatorKind
+
+KIND_CHOICES = IndicatorKind.choices
 
 # Art. 16: the report reaches the working committee *before* 1 December; from that day it is late.
 REPORT_LATE_FROM = (12, 1)
@@ -78,6 +82,15 @@ class Opinion(Frozen):
     )
     addressed_to = models.CharField("答复单位", max_length=20, choices=Addressee.choices)
     text = models.TextField("监督意见", max_length=4000)
+    # The integrity indicator the opinion was filed from, if any (Art. 19).
+    finding = models.ForeignKey(
+        "supervision.Finding",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="opinions",
+        verbose_name="所依据的廉政预警",
+    )
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     raised_by_name = models.CharField("提出人", max_length=100)
     raised_at = models.DateTimeField("提出时间")
@@ -223,3 +236,121 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} → {self.email}（{self.item_count}项）"
+
+
+# -- integrity indicators (Art. 19; supervision.indicators) -----------------------------------------
+
+
+class IndicatorRun(Frozen):
+    """One computation of every indicator over the whole city: when, on which data (the trail's
+    sequence number at that moment), with which thresholds, by whom (or the daily job)."""
+
+    class Trigger(models.TextChoices):
+        SCHEDULED = "scheduled", "每日定时计算"
+        ON_DEMAND = "on_demand", "手动重新计算"
+
+    computed_at = models.DateTimeField("计算时间")
+    computed_on = models.DateField("计算日期")
+    trail_seq = models.PositiveBigIntegerField("计算时审计链序号", help_text="计算所依据的数据：截至审计链该序号")
+    trigger = models.CharField("方式", max_length=20, choices=Trigger.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    by_name = models.CharField("计算人", max_length=100, blank=True)
+    thresholds = models.JSONField("所用阈值")
+    fired = models.PositiveIntegerField("触发数", default=0)
+    counts = models.JSONField("各类触发数", default=dict)
+    duration_ms = models.PositiveIntegerField("用时（毫秒）", default=0)
+
+    class Meta:
+        verbose_name = "廉政预警计算"
+        verbose_name_plural = "廉政预警计算"
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"廉政预警计算 #{self.pk}（{self.computed_on}，审计链至第 {self.trail_seq} 号）"
+
+
+class Finding(models.Model):
+    """One indicator that fires for one thing (a project, a community's year, a contractor…),
+    identified by (kind, key) across runs so that a supervisor's judgement stays with it.
+
+    The row carries the latest evidence; every version of it is kept in ``FindingVersion``. It
+    fires now when ``last_run`` is the latest run; one that no longer fires stays on record."""
+
+    kind = models.CharField("预警类型", max_length=30, choices=KIND_CHOICES)
+    key = models.CharField("标识", max_length=200)
+    committee = models.ForeignKey(WorkingCommittee, on_delete=models.PROTECT, related_name="+", verbose_name="党工委")
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="社区"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="主要项目"
+    )
+    value = models.DecimalField("测得数值", max_digits=18, decimal_places=4)
+    threshold = models.DecimalField("阈值", max_digits=18, decimal_places=4)
+    summary = models.CharField("概述", max_length=300)
+    evidence = models.JSONField("证据")
+    evidence_hash = models.CharField("证据哈希", max_length=64)
+    first_run = models.ForeignKey(IndicatorRun, on_delete=models.PROTECT, related_name="+", verbose_name="首次触发")
+    last_run = models.ForeignKey(IndicatorRun, on_delete=models.PROTECT, related_name="+", verbose_name="最近触发")
+
+    class Meta:
+        verbose_name = "廉政预警"
+        verbose_name_plural = "廉政预警"
+        ordering = ["-year", "kind", "pk"]
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="finding_kind_key_unique")]
+        indexes = [
+            models.Index(fields=["committee", "year"]),
+            models.Index(fields=["community", "year"]),
+            models.Index(fields=["last_run"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}：{self.summary}"
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("廉政预警记录不能删除。", code="frozen")
+
+
+class FindingVersion(Frozen):
+    """The evidence of a finding as one run saw it; a new version whenever it changes."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="versions")
+    run = models.ForeignKey(IndicatorRun, on_delete=models.PROTECT, related_name="+")
+    value = models.DecimalField("测得数值", max_digits=18, decimal_places=4)
+    summary = models.CharField("概述", max_length=300)
+    evidence = models.JSONField("证据")
+    evidence_hash = models.CharField("证据哈希", max_length=64)
+
+    class Meta:
+        verbose_name = "廉政预警证据版本"
+        verbose_name_plural = "廉政预警证据版本"
+        ordering = ["finding", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.finding_id} 第 {self.run_id} 次计算：{self.summary}"
+
+
+class FindingReview(Frozen):
+    """A supervisor looked at a finding and judged it, with the reason (Art. 14, 19). Kept for
+    good, in the trail too; a later judgement is a new row beside the old one."""
+
+    class Verdict(models.TextChoices):
+        EXPLAINED = "explained", "已核实，有合理解释"
+        FOLLOW_UP = "follow_up", "需要跟进"
+
+    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="reviews")
+    verdict = models.CharField("判断", max_length=20, choices=Verdict.choices)
+    reason = models.TextField("理由", max_length=4000)
+    evidence_hash = models.CharField("所判断的证据哈希", max_length=64)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    by_name = models.CharField("判断人", max_length=100)
+    at = models.DateTimeField("判断时间")
+
+    class Meta:
+        verbose_name = "廉政预警判断"
+        verbose_name_plural = "廉政预警判断"
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_verdict_display()}（{self.by_name}）"

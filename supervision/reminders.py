@@ -14,7 +14,7 @@ import hashlib
 
 from audit.services import event_record
 from fundadmin.addresses import public_base_url
-from fundadmin.inbox import InboxItem
+from fundadmin.inbox import InboxItem, inbox_items
 from fundadmin.models import RoleAssignment, User
 from fundadmin.permissions import scopes_with
 from fundadmin.workdays import CONVENTION_NOTE, WorkingCalendar, YearDeadlines, year_deadlines
@@ -24,7 +24,6 @@ from .models import ReminderSent
 
 def user_items(user: User, calendar: WorkingCalendar) -> list[InboxItem]:
     """Exactly what the user's inbox shows."""
-    from fundadmin.inbox import inbox_items
 
     return inbox_items(user, calendar)
 

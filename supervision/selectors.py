@@ -16,6 +16,13 @@ from django.db.models.functions import Coalesce, ExtractMonth
 from fundadmin.models import MONEY, Community, FundYear, SpendingCategory, WorkingCommittee
 from fundadmin.permissions import scopes_with
 from fundadmin.workdays import Deadline, WorkingCalendar, YearDeadlines, year_deadlines
+from ledger.models import JournalEntry, Kind
+from ledger.selectors import committee_summary, fund_balances, small_group_share
+from projects.models import Project
+from projects.process import ENDED_STATES, Status
+from projects.selectors import approval_deadline, with_current_amount
+from publicity.annual import annual_statuses
+from publicity.models import Notice, Objection
 
 from .models import AnnualReport, Opinion, ReportEvaluation, report_late_from
 
@@ -78,9 +85,6 @@ def report_snapshot(fund_year: FundYear) -> dict:
     """The year's figures as the report freezes them: projects, spending by category, results and
     residents' satisfaction from the acceptance inspections, the small-group share and the
     carry-over (Art. 7(2), 12, 13, 16). Generated, never typed."""
-    from ledger.selectors import fund_balances, small_group_share
-    from projects.process import ENDED_STATES, Status
-    from projects.selectors import with_current_amount
 
     balances = fund_balances(fund_year)
     projects = list(
@@ -276,7 +280,6 @@ class Dashboard:
 def spending_bars(committee: WorkingCommittee, year: int) -> tuple[list[Bar], list[Bar]]:
     """Net payments of the year (payments less their reversals) by category and by month, from
     the journal in one query."""
-    from ledger.models import JournalEntry, Kind
 
     out = DecimalField(**MONEY)
     payment = Q(kind=Kind.PAYMENT) | Q(kind=Kind.REVERSAL, reversed_entry__kind=Kind.PAYMENT)
@@ -305,11 +308,6 @@ def committee_dashboard(
 ) -> Dashboard:
     """Everything the working committee watches across its communities, in a fixed number of
     queries (about 20) however many projects, notices and opinions there are."""
-    from ledger.selectors import committee_summary
-    from projects.models import Project, Status
-    from projects.selectors import approval_deadline
-    from publicity.annual import annual_statuses
-    from publicity.models import Notice, Objection
 
     calendar = calendar or WorkingCalendar()
     summary = committee_summary(committee=committee, year=year)

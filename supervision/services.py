@@ -13,6 +13,7 @@ from fundadmin.permissions import check, require
 from fundadmin.text import required_text
 
 from .models import AnnualReport, Opinion, ReportEvaluation
+from .selectors import report_snapshot, snapshot_hash
 
 TEXT_LIMIT = 4000
 NARRATIVE_LIMIT = 10000
@@ -30,6 +31,7 @@ def opinion_record(
     text: str,
     project=None,
     notice=None,
+    finding=None,
 ) -> Opinion:
     """A supervisor records an opinion on a project, its payment or a notice of their own
     community (Art. 14). It is the one thing the supervision committee writes."""
@@ -60,6 +62,10 @@ def opinion_record(
     for target in (project, notice):
         if target is not None and target.community_id != community.pk:
             raise PermissionDenied("只能对本社区的项目和公示提出监督意见。")
+    if finding is not None and finding.committee_id != community.committee_id:
+        raise PermissionDenied("只能就本社区或本党工委的廉政预警提出监督意见。")
+    if finding is not None and finding.community_id not in (None, community.pk):
+        raise PermissionDenied("只能就本社区或本党工委的廉政预警提出监督意见。")
     with transaction.atomic():
         opinion = Opinion.objects.create(
             community=community,
@@ -69,6 +75,7 @@ def opinion_record(
             notice=notice,
             addressed_to=addressed_to,
             text=text,
+            finding=finding,
             raised_by=by,
             raised_by_name=by.display_name,
             raised_at=timezone.now(),
@@ -131,7 +138,6 @@ def annual_report_submit(
     narrative. ``reviewed_hash`` is the hash of the figures the submitter saw; if the year's data
     moved since, the submission is refused so no one reports figures they did not read. A report
     from 1 December on is accepted and flagged late (Art. 16)."""
-    from .selectors import report_snapshot, snapshot_hash
 
     narrative = required_text(narrative, "工作总结", NARRATIVE_LIMIT)
     with transaction.atomic():

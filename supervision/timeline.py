@@ -23,18 +23,24 @@ from .timeline_forms import TimelineFilterForm
 PAGE_SIZE = 50
 
 
-def may_read_trail(user, community: Community) -> Verdict:
+# Art. 14: the supervision committee of the community and the working committee over it verify
+# the trail; city oversight (Art. 5, 21) reads it too, and writes nothing, not even a verification.
+VERIFY_CODENAMES = ("supervise_community", "view_committee_records")
+READ_CODENAMES = (*VERIFY_CODENAMES, "oversee_city")
+
+
+def may_read_trail(user, community: Community, codenames: tuple[str, ...] = READ_CODENAMES) -> Verdict:
     """Art. 14: the supervision committee of the community, or the working committee over it."""
-    for codename in ("supervise_community", "view_committee_records"):
+    for codename in codenames:
         verdict = check(user, codename, community)
         if verdict:
             return verdict
     return Verdict(False, f"只有「{community}」的议事监督委员会成员和所属党工委可以查看审计记录。")
 
 
-def _community(request, code: str) -> Community:
+def _community(request, code: str, codenames: tuple[str, ...] = READ_CODENAMES) -> Community:
     community = get_object_or_404(Community.objects.select_related("committee"), code=code)
-    verdict = may_read_trail(request.user, community)
+    verdict = may_read_trail(request.user, community, codenames)
     if not verdict:
         raise PermissionDenied(verdict.reason)
     return community
@@ -64,6 +70,7 @@ def timeline(request, community: str):
             "rows": rows,
             "query": query.urlencode(),
             "verification": latest_verification(),
+            "may_verify": bool(may_read_trail(request.user, community, VERIFY_CODENAMES)),
             "oldest_first": criteria.oldest_first,
         },
     )
@@ -72,7 +79,7 @@ def timeline(request, community: str):
 @login_required
 @require_POST
 def verify(request, community: str):
-    community = _community(request, community)
+    community = _community(request, community, VERIFY_CODENAMES)
     run = chain_verify_and_store(by=request.user)
     (messages.success if run.ok else messages.error)(request, run.message)
     return redirect("supervision:timeline", community=community.code)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import timeline, views
+from .indicators import views as indicator_views
 
 app_name = "supervision"
 
@@ -20,4 +21,10 @@ urlpatterns = [
     path("reports/<int:pk>/evaluate/", views.report_evaluate, name="report_evaluate"),
     path("projects/<int:pk>/dossier.pdf", views.dossier_pdf, name="dossier_pdf"),
     path("projects/<int:pk>/dossier.zip", views.dossier_zip, name="dossier_zip"),
+    path("indicators/", indicator_views.indicator_list, name="indicator_list"),
+    path("indicators/compute/", indicator_views.indicator_compute, name="indicator_compute"),
+    path("indicators/<int:pk>/", indicator_views.indicator_detail, name="indicator_detail"),
+    path("indicators/<int:pk>/review/", indicator_views.indicator_review, name="indicator_review"),
+    path("city/", indicator_views.city, name="city"),
+    path("city/<int:year>/", indicator_views.city, name="city_year"),
 ]

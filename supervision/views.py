@@ -15,13 +15,24 @@ from exports.models import Export
 from exports.services import export_current
 from exports.views import serve as serve_export
 from fundadmin.models import Community, FundYear, WorkingCommittee
-from fundadmin.permissions import can_view, check, require
+from fundadmin.permissions import can_view, can_view_committee, check, require
 from fundadmin.workdays import CONVENTION_NOTE, WorkingCalendar
+from projects.models import Project
 
 from . import services
 from .charts import bar_chart_svg, chart_table
+from .dossier import dossier_zip as build_zip
 from .exports import DOSSIER
 from .forms import AnswerForm, EvaluationForm, OpinionForm, ReportForm
+from .indicators.selectors import (
+    finding_for,
+    findings_for_report,
+    latest_run,
+    may_see_indicators,
+    opinion_prefill,
+    watched_communities,
+)
+from .indicators.views import indicator_panel
 from .models import AnnualReport, Opinion, report_late_from
 from .selectors import (
     committee_dashboard,
@@ -48,11 +59,16 @@ def home(request):
     supervised = communities_with(request.user, "supervise_community").select_related("committee")
     committees = committees_with(request.user, "view_committee_records").prefetch_related("communities")
     acting = communities_with(request.user, "act_for_community").select_related("committee")
-    return render(
-        request,
-        "supervision/home.html",
-        {"supervised": supervised, "committees": committees, "acting": acting, "year": timezone.localdate().year},
-    )
+    context = {
+        "supervised": supervised,
+        "committees": committees,
+        "acting": acting,
+        "year": timezone.localdate().year,
+        "city": bool(committees_with(request.user, "oversee_city").exists()),
+    }
+    if may_see_indicators(request.user):
+        context.update(indicator_panel(request, communities=watched_communities(request.user)))
+    return render(request, "supervision/home.html", context)
 
 
 # -- opinions --------------------------------------------------------------------------------------
@@ -88,6 +104,21 @@ def opinion_new(request, community: str):
         initial["project"] = int(request.GET["project"])
     if request.GET.get("notice", "").isdecimal():
         initial.update(notice=int(request.GET["notice"]), subject=Opinion.Subject.NOTICE)
+    # Filed from an integrity indicator (Art. 19): its evidence is the opinion's first draft.
+    raw = (request.POST if request.method == "POST" else request.GET).get("finding", "")
+    finding = finding_for(request.user, int(raw)) if raw.isdecimal() else None
+    if finding is not None and request.method == "GET":
+        initial.update(finding=finding.pk, text=opinion_prefill(finding), subject=Opinion.Subject.PROJECT)
+        if finding.project_id and finding.project.community_id == community.pk:
+            initial["project"] = finding.project_id
+        else:
+            ours = [
+                e["id"]
+                for e in finding.evidence
+                if e.get("type") == "project" and e.get("community_id", finding.community_id) == community.pk
+            ]
+            if ours:
+                initial["project"] = ours[0]
     form = OpinionForm(request.POST or None, community=community, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -100,6 +131,7 @@ def opinion_new(request, community: str):
                 text=d["text"],
                 project=d.get("project"),
                 notice=d.get("notice"),
+                finding=finding,
             )
         except ValidationError as exc:
             for message in exc.messages:
@@ -107,7 +139,7 @@ def opinion_new(request, community: str):
         else:
             messages.success(request, f"监督意见已记录，等待{opinion.get_addressed_to_display()}答复。")
             return redirect("supervision:opinion_detail", pk=opinion.pk)
-    return render(request, "supervision/opinion_form.html", {"community": community, "form": form})
+    return render(request, "supervision/opinion_form.html", {"community": community, "form": form, "finding": finding})
 
 
 def _visible_opinion(request, pk: int) -> Opinion:
@@ -162,13 +194,19 @@ def opinion_answer(request, pk: int):
 @require_GET
 def dashboard(request, committee: str, year: int | None = None):
     committee = get_object_or_404(WorkingCommittee, code=committee)
-    require(request.user, "view_committee_records", committee)
+    verdict = can_view_committee(request.user, committee)
+    if not verdict:
+        raise PermissionDenied(verdict.reason)
     today = timezone.localdate()
     dash = committee_dashboard(committee=committee, year=year or today.year, today=today, calendar=WorkingCalendar())
+    panel = indicator_panel(
+        request, communities=[row.community for row in dash.summary.rows], committee_id=committee.pk, year=dash.year
+    )
     return render(
         request,
         "supervision/dashboard.html",
         {
+            **panel,
             "dash": dash,
             "category_chart": bar_chart_svg(dash.by_category, title=f"{dash.year}年度支出（按使用范围）"),
             "category_text": chart_table(dash.by_category),
@@ -244,8 +282,18 @@ def report_detail(request, pk: int):
             "evaluations": list(report.evaluations.all()),
             "current": current_evaluation(report),
             "form": EvaluationForm() if may_evaluate else None,
+            **_report_indicators(request, report),
         },
     )
+
+
+def _report_indicators(request, report: AnnualReport) -> dict:
+    """Art. 16 with Art. 19: the year's integrity indicators of the community beside its report,
+    for those who see indicators (the committee evaluating it, supervisors, city oversight)."""
+    if not may_see_indicators(request.user):
+        return {}
+    run = latest_run()
+    return {"report_indicators": findings_for_report(report, run), "indicator_run": run, "show_indicators": True}
 
 
 @login_required
@@ -272,6 +320,7 @@ def report_evaluate(request, pk: int):
         "evaluations": list(report.evaluations.all()),
         "current": current_evaluation(report),
         "form": form,
+        **_report_indicators(request, report),
     }
     return render(request, "supervision/report_detail.html", context, status=400)
 
@@ -280,7 +329,9 @@ def report_evaluate(request, pk: int):
 @require_GET
 def report_list(request, committee: str, year: int):
     committee = get_object_or_404(WorkingCommittee, code=committee)
-    require(request.user, "view_committee_records", committee)
+    verdict = can_view_committee(request.user, committee)
+    if not verdict:
+        raise PermissionDenied(verdict.reason)
     today = timezone.localdate()
     statuses = report_statuses(committee.communities.order_by("code"), year, today)
     return render(
@@ -294,7 +345,6 @@ def report_list(request, committee: str, year: int):
 
 
 def _dossier_project(request, pk: int):
-    from projects.models import Project
 
     project = get_object_or_404(Project.objects.select_related("community__committee"), pk=pk)
     if not can_view(request.user, project):
@@ -317,7 +367,6 @@ def dossier_pdf(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def dossier_zip(request, pk: int):
-    from .dossier import dossier_zip as build_zip
 
     project = _dossier_project(request, pk)
     export = export_current(kind=DOSSIER.name, key=str(project.pk), obj=project, by=request.user)

@@ -102,6 +102,10 @@ def load() -> list[DemoLogin]:
         committees[code], _ = WorkingCommittee.objects.get_or_create(
             code=code, defaults={"name": name, "city": "示例市", "construction_committee_name": construction}
         )
+    # City oversight (Art. 5, 21), granted once the committees exist so it covers all of them.
+    city = _user("city", "市委组织部 周监督")
+    _ensure_role(city, Role.CITY_OVERSIGHT, admin)
+    logins.append(DemoLogin("city", city.display_name, Role.CITY_OVERSIGHT.label, "全市（只读）"))
     n = 0
     for index, committee in enumerate(committees.values(), start=1):
         suffix = "" if index == 1 else f"_{index}"

@@ -1,6 +1,7 @@
 """Settings shared by every environment. Configuration comes from environment variables."""
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -179,6 +180,50 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").strip()
 # (当天不计入). A change applies to what comes in afterwards; dates already given stay.
 OBJECTION_REPLY_WORKING_DAYS = int(os.environ.get("OBJECTION_REPLY_WORKING_DAYS", "5"))
 NEED_REPLY_WORKING_DAYS = int(os.environ.get("NEED_REPLY_WORKING_DAYS", "10"))
+
+# Integrity indicators (Art. 19; supervision/indicators, docs/indicators.md): the thresholds at
+# which each one fires. A deployment overrides any of them in its own settings module, e.g.
+# INTEGRITY_INDICATORS = {**INTEGRITY_INDICATORS, "low_satisfaction_percent": 70}; every run
+# stores the values it used. Amounts are yuan, shares are fractions, periods are days.
+INTEGRITY_INDICATORS = {
+    # one contractor or payee in one community and year: this many projects, or this share of
+    # the community's year fund (allocation + carry-over); in a committee: this share of all of
+    # its communities' funds together
+    "concentration_min_projects": 3,
+    "concentration_community_share": Decimal("0.30"),
+    "concentration_committee_share": Decimal("0.10"),
+    # splitting: projects of one community, category and contractor within this many days, each
+    # at most `splitting_margin` under a limit, together above it. The limits are the city's own
+    # (a procurement or approval limit); the year's small-group line (20% of the fund, Art. 7(2))
+    # is added when `splitting_small_group_line` is on.
+    "splitting_limits": {"单项采购限额": Decimal("10000.00")},
+    "splitting_small_group_line": True,
+    "splitting_margin": Decimal("0.15"),
+    "splitting_window_days": 90,
+    # year end: the last this-many days of the fund year; fires when that part of the year's
+    # payments (or approvals) reaches the share
+    "year_end_days": 15,
+    "year_end_share": Decimal("0.40"),
+    # paid although the residents' satisfaction at acceptance was below this percentage
+    "low_satisfaction_percent": Decimal("60"),
+    # change requests: raising the approved amount by more than this share, or this many times
+    "change_raise_share": Decimal("0.10"),
+    "change_repeat_count": 2,
+    # approvals decided this many working days or more after the Art. 11 deadline (0: any delay)
+    "late_approval_grace_working_days": 0,
+    # supervision opinions still unanswered after this many working days
+    "opinion_unanswered_working_days": 10,
+    # a budget line's unit price at least this many times the city median of the same item
+    # (same name and unit, same year), among at least `unit_price_min_lines` lines
+    "unit_price_ratio": Decimal("2.0"),
+    "unit_price_min_lines": 5,
+    # lines named like these are sums of several things, not one item with a price
+    "unit_price_skip_words": ("其他", "杂费", "不可预见", "合计"),
+    # the no-invoice path (Art. 13) paying this share of a community's year's payments or more,
+    # once they reach the amount
+    "no_invoice_share": Decimal("0.40"),
+    "no_invoice_min_amount": Decimal("5000.00"),
+}
 
 # Reminder e-mail: the console in development; SMTP when EMAIL_HOST is set.
 if os.environ.get("EMAIL_HOST"):

@@ -170,6 +170,13 @@ BAD_ROWS = [
     (ROLES, [["li_wei", "书记", "donghu", "2026-01-01", None]], 2, "角色", "不是系统中的角色"),
     (ROLES, [["li_wei", "党工委书记", "guihua", "2026-01-01", None]], 2, "范围代码", "找不到代码为“guihua”的党工委"),
     (ROLES, [["li_wei", "系统管理员", "donghu", "2026-01-01", None]], 2, "范围代码", "系统管理员不限定范围"),
+    (
+        ROLES,
+        [["li_wei", "市级监督（市委组织部、市财政局）", "donghu", "2026-01-01", None]],
+        2,
+        "范围代码",
+        "不限定范围（全市）",
+    ),
     (ROLES, [["li_wei", "党工委书记", "", "2026-01-01", None]], 2, "范围代码", "须填写党工委代码"),
     (ROLES, [["li_wei", "党工委书记", "donghu", "明年", None]], 2, "生效日期", "不是有效的日期"),
     (ROLES, [["li_wei", "党工委书记", "donghu", "2026-02-30", None]], 2, "生效日期", "不是有效的日期"),
@@ -406,9 +413,27 @@ def test_the_commands_preview_apply_and_export(tmp_path, capsys):
 
 
 def test_a_nul_in_a_cell_is_a_row_error_before_any_query(admin_user, django_assert_num_queries):
-    from fundadmin.onboarding import CellError, Row, _role_row, _Run
+    from fundadmin.onboarding import CellError, Row
+    from fundadmin.onboarding.apply import _role_row, _Run
 
     row = Row(ROLES, 2, {"username": "li\x00wei", "role": "党工委书记", "scope": "donghu", "valid_from": "2026-01-01"})
     run = _Run(by=admin_user, report=None, summaries={})
     with django_assert_num_queries(0), pytest.raises(CellError, match="空字符"):
         _role_row(run, row)
+
+
+def test_a_city_oversight_row_has_no_scope_and_reads_every_committee(admin_user, django_capture_on_commit_callbacks):
+    """Art. 5, 21: city oversight is granted without a scope code and covers every committee,
+    those of the same workbook included, and acts in none."""
+    rows = city_rows()
+    rows[COMMITTEES.title] = [*rows[COMMITTEES.title], ["xicheng", "西城街道社区党工委", "示例市", ""]]
+    rows[USERS.title] = [*rows[USERS.title], ["zhou_jian", "周监督", "zhoujian@example.gov.cn"]]
+    rows[ROLES.title] = [["zhou_jian", "市级监督（市委组织部、市财政局）", "", D(2026, 1, 1), None], *rows[ROLES.title]]
+    with django_capture_on_commit_callbacks(execute=True):
+        report = onboarding.city_import(data=onboarding.build_workbook(rows), by=admin_user, apply=True)
+    assert report.ok and report.applied, report.errors
+    zhou = User.objects.get(username="zhou_jian")
+    for committee in WorkingCommittee.objects.all():
+        assert check(zhou, "oversee_city", committee), committee
+        assert not check(zhou, "approve_for_committee", committee)
+    assert not check(zhou, "act_for_community", Community.objects.get(code="guihua"))

@@ -8,13 +8,15 @@ from django.core.exceptions import ValidationError
 from fundadmin import services
 from fundadmin.models import RoleAssignment, User
 from fundadmin.permissions import check, visible_communities
-from fundadmin.roles import COMMITTEE_PERMISSIONS, COMMUNITY_PERMISSIONS, ROLE_PERMISSIONS, Role
+from fundadmin.roles import COMMITTEE_PERMISSIONS, COMMUNITY_PERMISSIONS, ROLE_PERMISSIONS, ROLE_SCOPE, Role, ScopeLevel
 from tests.factories import CommunityFactory, UserFactory, grant, user_with_role
 
 pytestmark = pytest.mark.django_db
 
 ALL_PERMS = [*COMMUNITY_PERMISSIONS, *COMMITTEE_PERMISSIONS]
-ROLES = [r for r in Role if r != Role.SYSTEM_ADMIN]
+# Roles held in a community or a committee; the city-wide ones have their own table
+# (tests/fundadmin/test_city_role.py).
+ROLES = [r for r in Role if ROLE_SCOPE[r] != ScopeLevel.SYSTEM]
 
 
 @pytest.fixture

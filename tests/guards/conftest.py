@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import cache
 
 from fundadmin.models import Community
-from fundadmin.roles import Role
+from fundadmin.roles import ROLE_SCOPE, Role, ScopeLevel
 from ledger.services import appropriation_record
 from projects.models import Document, Project, Status
 from publicity import services as publicity_services
@@ -45,7 +45,8 @@ def side(**fund_year_kwargs) -> Side:
     community = CommunityFactory()
     fund_year = FundYearFactory(community=community, **fund_year_kwargs)
     appropriation_record(fund_year=fund_year, amount=fund_year.allocation, entry_date=dt.date(2026, 1, 5), by=None)
-    people = {role: user_with_role(role, community) for role in Role if role != Role.SYSTEM_ADMIN}
+    # City-wide roles belong to no side: tests/guards/test_access.py checks them on both.
+    people = {role: user_with_role(role, community) for role in Role if ROLE_SCOPE[role] != ScopeLevel.SYSTEM}
     return Side(community, fund_year, people)
 
 

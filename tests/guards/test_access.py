@@ -10,7 +10,7 @@ import re
 from django.apps import apps
 from django.conf import settings
 from django.shortcuts import resolve_url
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from fundadmin.roles import ROLE_SCOPE, Role, ScopeLevel
@@ -41,6 +41,9 @@ PUBLIC = {
 }
 # Django admin's own sign-in pages; every other admin page redirects to them.
 ADMIN_AUTH = {"admin:login", "admin:logout"}
+# Pages whose arguments name no object (a year): each shows the person's own scope, which
+# test_city_view_shows_only_ones_own_committees checks instead.
+OWN_SCOPE = {"supervision:city_year"}
 REFUSED = {403, 404}
 
 
@@ -74,7 +77,17 @@ def supervision_objects(world) -> dict:
     report = services.annual_report_submit(
         fund_year=a.fund_year, by=a.people[Role.COMMUNITY_SECRETARY], narrative="全年工作总结"
     )
-    return {"opinion": opinion.pk, "report": report.pk}
+    # An integrity indicator in each community (Art. 19): with the bar at 95%, the closed
+    # projects' 28-of-30 satisfaction fires "paid after low satisfaction".
+    from supervision.indicators.kinds import Kind
+    from supervision.indicators.services import indicators_compute
+    from supervision.models import Finding
+
+    with override_settings(INTEGRITY_INDICATORS={**settings.INTEGRITY_INDICATORS, "low_satisfaction_percent": 95}):
+        indicators_compute()
+    finding = Finding.objects.get(kind=Kind.LOW_SATISFACTION_PAID, community=a.community)
+    other = Finding.objects.get(kind=Kind.LOW_SATISFACTION_PAID, community=world.b.community)
+    return {"opinion": opinion.pk, "report": report.pk, "finding": finding.pk, "finding_b": other.pk}
 
 
 def notification_objects(world) -> dict:
@@ -132,6 +145,8 @@ def url_kwargs(name: str, keys: list[str], world, extra: dict) -> dict:
         "supervision:report_detail": extra.get("report"),
         "supervision:report_evaluate": extra.get("report"),
         "supervision:dossier_pdf": project.pk,
+        "supervision:indicator_detail": extra.get("finding"),
+        "supervision:indicator_review": extra.get("finding"),
         "supervision:dossier_zip": project.pk,
         "notifications:open": extra.get("notification"),
         "setup:acting_end": extra.get("acting"),
@@ -253,7 +268,7 @@ def outsiders(world):
 
 
 def test_other_community_or_committee_is_refused(world):
-    urls = [(n, u) for n, u, has_kwargs in all_urls(world) if has_kwargs and n not in PUBLIC | ADMIN_AUTH]
+    urls = [(n, u) for n, u, has_kwargs in all_urls(world) if has_kwargs and n not in PUBLIC | ADMIN_AUTH | OWN_SCOPE]
     wrong = []
     for role, user in outsiders(world):
         client = Client()
@@ -272,3 +287,116 @@ def test_other_community_or_committee_is_refused(world):
                 if not ok:
                     wrong.append(f"{role} of other side: {name} {method} {url} -> {response.status_code}")
     assert not wrong, "\n".join(wrong)
+
+
+# -- city oversight (Art. 5, 21): reads every committee, acts in none ---------------------------------
+
+# Pages that are forms for acting: a city user asking for one is refused, not shown a form.
+ACTING_FORMS = {
+    "projects:create",
+    "projects:edit",
+    "publicity:need_record",
+    "supervision:opinion_new",
+    "supervision:report_prepare",
+    "ledger:appropriation_new",
+    "ledger:fund_year_close",
+}
+# Sign-in and the person's own password: not the process.
+OWN_ACCOUNT = {"login", "logout", "password_change", "password_change_done"}
+
+
+def _database() -> dict[str, list]:
+    """Every row of every table but sessions and login attempts, to compare before and after.
+    Documents rendered for a reader (exports: the dossier, the account book, made by the worker
+    on a GET and kept until their data changes) and the task queue behind them are reading, not
+    acting, and are left out too."""
+    skip = ("sessions", "axes", "exports", "django_tasks_db")
+    return {
+        m._meta.label: list(m._base_manager.order_by("pk").values())
+        for m in apps.get_models()
+        if m._meta.app_label not in skip
+    }
+
+
+def test_city_oversight_reads_both_committees(world):
+    from fundadmin.models import User
+
+    city = user_with_role(Role.CITY_OVERSIGHT, None)
+    city = User.objects.get(pk=city.pk)
+    client = Client()
+    client.force_login(city)
+    extra = supervision_objects(world)
+    reads = []
+    for side in (world.a, world.b):
+        code, committee, year = side.community.code, side.community.committee.code, side.fund_year.year
+        project = side.projects["closed"]
+        reads += [
+            f"/projects/{project.pk}/",
+            f"/ledger/{code}/{year}/",
+            f"/ledger/committee/{committee}/{year}/",
+            reverse("supervision:timeline", args=[code]),
+            reverse("supervision:dashboard", args=[committee]),
+            reverse("supervision:report_list", args=[committee, year]),
+            reverse("supervision:opinion_list", args=[code]),
+            reverse("publicity:staff_objections", args=[code]),
+            reverse("publicity:annual_status", args=[committee, year]),
+        ]
+    reads += [
+        reverse("supervision:city"),
+        reverse("supervision:indicator_list"),
+        reverse("supervision:indicator_detail", args=[extra["finding"]]),
+        reverse("supervision:indicator_detail", args=[extra["finding_b"]]),
+        reverse("supervision:opinion_detail", args=[extra["opinion"]]),
+        reverse("supervision:report_detail", args=[extra["report"]]),
+        "/projects/",
+        "/ledger/",
+        "/inbox/",
+    ]
+    wrong = [f"{url} -> {r.status_code}" for url in reads if (r := client.get(url)).status_code != 200]
+    assert not wrong, "\n".join(wrong)
+    body = client.get(reverse("supervision:city")).content.decode()
+    assert world.a.community.name in body and world.b.community.name in body
+
+
+def test_city_oversight_never_acts(world):
+    """Every URL of the application, GET and POST, for the city role: nothing is written, and no
+    page that acts answers with anything but a refusal."""
+    from fundadmin.models import User
+
+    city = User.objects.get(pk=user_with_role(Role.CITY_OVERSIGHT, None).pk)
+    urls = [(n, u) for n, u, _ in all_urls(world) if n not in PUBLIC | ADMIN_AUTH | OWN_ACCOUNT]
+    assert {n for n, _ in urls} >= ACTING_FORMS, ACTING_FORMS - {n for n, _ in urls}
+    client = Client()
+    client.force_login(city)
+    before = _database()
+    wrong = []
+    for name, url in urls:
+        get = client.get(url)
+        if get.status_code >= 500 or (is_login_redirect(get) and not name.startswith("admin:")):
+            wrong.append(f"GET {name} {url} -> {get.status_code}")
+        if name in ACTING_FORMS and get.status_code == 200:
+            wrong.append(f"GET {name} {url} offers a form")
+        # Some read pages answer a POST as a GET, and some refusals redirect with the reason:
+        # what must hold is that nothing at all is written.
+        post = client.post(url, {})
+        if post.status_code >= 500:
+            wrong.append(f"POST {name} {url} -> {post.status_code}")
+    assert not wrong, "\n".join(wrong)
+    after = _database()
+    changed = [label for label in before if before[label] != after[label]]
+    assert not changed, f"the city role changed: {changed}"
+
+
+def test_city_view_shows_only_ones_own_committees(world):
+    """A working committee's staff compare their own communities; the city view of another
+    committee's staff never names community A."""
+    for role, user in world.b.people.items():
+        client = Client()
+        client.force_login(user)
+        response = client.get(reverse("supervision:city_year", args=[2026]))
+        if ROLE_SCOPE[role] == ScopeLevel.COMMUNITY:
+            assert response.status_code in REFUSED, role
+        else:
+            assert response.status_code == 200, role
+            body = response.content.decode()
+            assert world.b.community.name in body and world.a.community.name not in body, role

@@ -104,3 +104,40 @@ def test_staff_pages(page, world):
             signed_in = role
         found += axe_violations(page, url)
     assert not found, "\n".join(found)
+
+
+def test_indicator_pages(page, phone, world, settings):
+    """The integrity indicators (Art. 19) and the city comparison, at desktop size and on a phone."""
+    from django.urls import reverse
+
+    from fundadmin.models import User
+    from supervision.indicators.services import indicators_compute
+    from supervision.models import Finding
+    from tests.factories import user_with_role
+
+    settings.INTEGRITY_INDICATORS = {**settings.INTEGRITY_INDICATORS, "low_satisfaction_percent": 95}
+    indicators_compute()
+    finding = Finding.objects.filter(community=world.a.community).first()
+    committee = world.a.community.committee.code
+    city = User.objects.get(pk=user_with_role(Role.CITY_OVERSIGHT, None).pk)
+    pages = [
+        (world.a.people[Role.SUPERVISOR], reverse("supervision:home")),
+        (world.a.people[Role.SUPERVISOR], reverse("supervision:indicator_detail", args=[finding.pk])),
+        (
+            world.a.people[Role.SUPERVISOR],
+            f"{reverse('supervision:opinion_new', args=[world.a.community.code])}?finding={finding.pk}",
+        ),
+        (world.a.people[Role.COMMITTEE_SECRETARY], reverse("supervision:dashboard", args=[committee])),
+        (city, reverse("supervision:city")),
+        (city, reverse("supervision:indicator_list")),
+    ]
+    found = []
+    for browser in (page, phone):
+        signed_in = None
+        for user, url in pages:
+            if user != signed_in:
+                browser.context.clear_cookies()
+                login(browser, user.username)
+                signed_in = user
+            found += axe_violations(browser, url)
+    assert not found, "\n".join(found)

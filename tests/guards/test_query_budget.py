@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -13,6 +14,7 @@ from django.urls import reverse
 from fundadmin.roles import Role
 from projects.models import Status
 from publicity.models import Notice
+from supervision.indicators.services import indicators_compute
 from tests.guards.conftest import START, build_world
 from tests.projects.helpers import new_project, walk
 
@@ -34,8 +36,15 @@ BUDGET = {
     "account book": 12 + HEADER,
     "committee ledger": 9 + HEADER,
     "supervisor timeline": 9 + HEADER,
-    "committee dashboard": 20 + HEADER,  # eleven panels, each one or two queries
+    "committee dashboard": 23 + HEADER,  # eleven panels, each one or two queries, and the indicators (3)
+    "supervisor home": 8 + HEADER,  # the communities watched, and the indicators panel
+    "indicator list": 7 + HEADER,
+    "indicator page": 8 + HEADER,  # the finding, its judgements, versions, opinions, the latest run
+    "city view": 19 + HEADER,  # one query per figure compared (funds, cap, approvals, reports, …)
 }
+# The integrity indicators over the whole city (supervision/indicators/compute.py): one query
+# per kind of record read, then the writes in batches.
+INDICATORS_BUDGET = 36  # about 20 reads, the run, its trail event, the batched writes
 # Three sources: projects (with their facts, the separation-of-duties rules' reviews and
 # signatures among them, and the role holders each row's sentence names), publicity (objections,
 # notices ending, needs awaiting an answer — one grouped query), supervision.
@@ -57,9 +66,16 @@ def pages(world) -> list[tuple[str, Role | None, str]]:
         ("account book", Role.FINANCE, f"/ledger/{code}/{year}/"),
         ("committee ledger", Role.FINANCE, f"/ledger/committee/{committee}/{year}/"),
     ]
+    from supervision.models import Finding
+
+    finding = Finding.objects.filter(community=a.community).order_by("pk").first()
     out += [
         ("supervisor timeline", Role.SUPERVISOR, reverse("supervision:timeline", args=[code])),
         ("committee dashboard", Role.COMMITTEE_SECRETARY, reverse("supervision:dashboard", args=[committee])),
+        ("supervisor home", Role.SUPERVISOR, reverse("supervision:home")),
+        ("indicator list", Role.SUPERVISOR, reverse("supervision:indicator_list")),
+        ("indicator page", Role.SUPERVISOR, reverse("supervision:indicator_detail", args=[finding.pk])),
+        ("city view", Role.COMMITTEE_SECRETARY, reverse("supervision:city")),
     ]
     out += [(f"inbox of {role.value}", role, "/inbox/") for role in a.people]
     return out
@@ -95,15 +111,47 @@ def grow(world, clock, n: int) -> None:
     clock.to(dt.date(2026, 10, 20))
 
 
-def test_queries_do_not_grow_with_the_data(db, clock):
+@pytest.fixture
+def indicators_fire(settings):
+    """With the satisfaction bar at 95%, every closed project (28 of 30 satisfied) fires an
+    integrity indicator, so the indicator pages have rows at both sizes."""
+    settings.INTEGRITY_INDICATORS = {**settings.INTEGRITY_INDICATORS, "low_satisfaction_percent": 95}
+
+
+def test_queries_do_not_grow_with_the_data(db, clock, indicators_fire):
     # Both sizes have at least one object of every kind, so a prefetch that runs only when there
     # are rows counts the same in both; the larger has four times as many.
     world = build_world(clock)
     grow(world, clock, 1)
+    indicators_compute()
     small = count(world)
     grow(world, clock, 3)
+    indicators_compute()
     large = count(world)
     grew = {k: (small[k], large[k]) for k in small if large[k] > small[k]}
     assert not grew, f"query count grows with the data (small, large): {grew}"
     over = {k: (v, BUDGET.get(k, INBOX_BUDGET)) for k, v in large.items() if v > BUDGET.get(k, INBOX_BUDGET)}
     assert not over, f"over budget (queries, budget): {over}"
+
+
+def compute_queries() -> int:
+    with CaptureQueriesContext(connection) as queries:
+        indicators_compute()
+    return len(queries)
+
+
+def test_indicators_are_computed_in_a_fixed_number_of_queries(db, clock, indicators_fire):
+    """The daily computation at two sizes: the same number of queries (a run over unchanged data;
+    the first run, which writes every finding, stays under the same budget)."""
+    world = build_world(clock)
+    grow(world, clock, 1)
+    first_small = compute_queries()
+    small = compute_queries()
+    grow(world, clock, 3)
+    first_large = compute_queries()
+    large = compute_queries()
+    from supervision.models import Finding
+
+    assert Finding.objects.count() >= 6  # something fires at both sizes, more at the larger
+    assert small == large, f"indicator queries grow with the data: {small} -> {large}"
+    assert max(first_small, first_large, large) <= INDICATORS_BUDGET, (first_small, first_large, large)

@@ -7,7 +7,7 @@ from fundadmin.models import Community, FundYear, RoleAssignment
 from ledger.services import appropriation_record
 from projects.models import ContractorKind, Status
 from supervision import demo
-from supervision.models import AnnualReport, Opinion, ReportEvaluation
+from supervision.models import AnnualReport, IndicatorRun, Opinion, ReportEvaluation
 from tests.projects.helpers import Clock, new_project, walk
 
 pytestmark = pytest.mark.django_db
@@ -30,3 +30,4 @@ def test_demo_has_opinions_and_reports_and_is_idempotent(time_machine, settings,
     assert set(reports) == {2025, 2026}
     assert reports[2025].is_late and not reports[2026].is_late
     assert ReportEvaluation.objects.get().report == reports[2025]
+    assert IndicatorRun.objects.count() == 1  # the day's integrity indicators, computed once

@@ -19,8 +19,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, source: str, **options):
         try:
-            text = file.read_text(encoding="utf-8-sig")
-        except OSError as exc:
+            # Bytes decoded as they are: read_text() would turn a carriage return inside a quoted
+            # CSV field into a newline, and store a name other than the one in the file.
+            text = file.read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"无法读取文件 {file}：{exc}") from exc
         try:
             result = calendar_import(text=text, by=None, source=source or file.name)
