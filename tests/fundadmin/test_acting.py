@@ -70,6 +70,7 @@ def record(principal_user, role, deputy, *, by, starts=MONDAY, ends=MONDAY + dt.
 
 
 def test_every_deputy_role_belongs_to_the_principals_body_and_is_one_of_its_leaders():
+    # Art. 11: only the principal leaders approve; whoever acts for one is a leader of the same body.
     # "a person who already holds a role in the same body" — its leaders, not its staff.
     for principal, deputies in PRINCIPAL_ROLES.items():
         for deputy in deputies:
@@ -143,6 +144,7 @@ REFUSED = [
 
 @pytest.mark.parametrize(("case", "role", "who", "code"), REFUSED, ids=[r[0] for r in REFUSED])
 def test_recording_refuses(case, role, who, code, people, admin_user, clock):
+    # Art. 11 (and Art. 13's separation of duties): nobody acts for themselves, nor from outside the body.
     with pytest.raises(ValidationError) as refused:
         record(people[role], role, who(people), by=admin_user)
     assert refused.value.error_list[0].code == code, refused.value.messages
@@ -201,6 +203,7 @@ def test_two_periods_for_one_principal_never_overlap(people, community, admin_us
     ],
 )
 def test_the_written_authorisation_is_judged_by_its_content(upload, code, people, admin_user, clock):
+    # Art. 11 via SPEC "Acting leaders": the written authorisation is the record of the delegation.
     with pytest.raises(ValidationError) as refused:
         record(people[KS], KS, people[KM], by=admin_user, authorisation=upload())
     assert refused.value.error_list[0].code == code
@@ -235,6 +238,8 @@ def test_the_record_keeps_the_authorisation_and_the_trail_reads_it(people, admin
 
 
 def test_it_applies_from_its_first_day_to_its_last_and_not_after_with_no_job(people, community, admin_user, clock):
+    # Art. 11: the 5-working-day approval does not wait for a leader on leave; the stand-in's power
+    # is the period's, to the day.
     clock.to(MONDAY - dt.timedelta(days=3))  # recorded on the Friday before
     deputy = people[KM]
     record(people[KS], KS, deputy, by=admin_user, starts=MONDAY, ends=MONDAY + dt.timedelta(days=4))
@@ -287,3 +292,77 @@ def test_the_principal_keeps_the_role(people, community, admin_user, clock):
     # Acting adds a stand-in; it takes nothing away (the principal may be back early).
     record(people[KS], KS, people[KM], by=admin_user)
     assert check(fresh(people[KS]), "approve_for_committee", community)
+
+
+# -- the page ---------------------------------------------------------------------------------------
+
+
+def _post(client, people, principal_role, deputy_role, **overrides):
+    data = {
+        "principal": principal_of(people[principal_role], principal_role).pk,
+        "user": people[deputy_role].pk,
+        "starts_on": MONDAY.isoformat(),
+        "ends_on": (MONDAY + dt.timedelta(days=4)).isoformat(),
+        "reason": "病假",
+        "authorisation": authorisation(),
+        **overrides,
+    }
+    return client.post("/setup/acting/", data)
+
+
+def test_the_committee_secretary_records_for_the_construction_director_on_the_page(client, people, clock):
+    client.force_login(people[KS])
+    page = client.get("/setup/acting/")
+    assert page.status_code == 200
+    choices = page.content.decode()
+    assert principal_of(people[CD], CD).get_role_display() in choices
+    response = _post(client, people, CD, CP)
+    assert response.status_code == 302 and response["Location"] == "/setup/acting/"
+    acting = ActingAssignment.objects.get()
+    assert (acting.user, acting.principal.user, acting.recorded_by) == (people[CP], people[CD], people[KS])
+    listed = client.get("/setup/acting/").content.decode()
+    assert acting.acting_name in listed and "代行中" in listed
+    # Ended early from the same page; GET on the POST-only address changes nothing.
+    assert client.get(f"/setup/acting/{acting.pk}/end/").status_code == 405
+    assert client.post(f"/setup/acting/{acting.pk}/end/", {"reason": "本人已返岗"}).status_code == 302
+    acting.refresh_from_db()
+    assert acting.revoked_by == people[KS] and acting.revoke_reason == "本人已返岗"
+
+
+def test_the_page_refuses_whoever_may_not_record_and_says_why(client, people, clock):
+    for role in (KM, CD, FI, CS, Role.SUPERVISOR):
+        client.force_login(people[role])
+        response = client.get("/setup/acting/")
+        assert response.status_code == 403, role
+        assert "只有系统管理员和党工委书记可以登记代行职责" in response.content.decode()
+
+
+def test_the_page_keeps_the_form_and_says_what_is_wrong(client, people, clock):
+    client.force_login(people[KS])
+    # Their own stand-in is not theirs to record: not even offered.
+    response = _post(client, people, KS, KM)
+    assert response.status_code == 200 and "所选的被代行的负责人不在可选范围内" in response.content.decode()
+    # Only those who may stand in for someone are offered as the one who acts …
+    response = _post(client, people, CD, KM)
+    assert "所选的代行人不在可选范围内" in response.content.decode()
+    # … and the service refuses a pair that does not match: a community member for the director.
+    response = _post(client, people, CD, CM)
+    text = response.content.decode()
+    assert response.status_code == 200 and "代行建管委主任职责的，须是同一机构中已有任职的人" in text
+    response = _post(client, people, CD, CP, authorisation=authorisation(b"GIF89a not a scan"))
+    assert "按文件内容判断" in response.content.decode()
+    assert not ActingAssignment.objects.exists() and not AuditEvent.objects.filter(action="acting.record").exists()
+
+
+def test_the_authorisation_is_read_by_those_who_read_that_bodys_records(client, people, admin_user, clock):
+    acting = record(people[CD], CD, people[CP], by=admin_user)
+    url = f"/setup/acting/{acting.pk}/authorisation/"
+    for role in (KS, CP, Role.SUPERVISOR, CS):
+        client.force_login(people[role])
+        response = client.get(url)
+        assert response.status_code == 200, role
+        assert b"".join(response.streaming_content) == PDF
+    client.force_login(user_with_role(KS, CommunityFactory()))  # another committee's secretary
+    assert client.get(url).status_code == 403
+    client.force_login(people[KS])
+    assert client.post(url).status_code == 405
