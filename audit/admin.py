@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEvent, VerificationRun
+from .models import AuditEvent, Checkpoint, VerificationRun
 
 
 class NoDeleteMixin:
@@ -34,3 +34,12 @@ class VerificationRunAdmin(AuditEventAdmin):
     list_display = ["ran_at", "ran_by", "ok", "verified_through_seq", "first_broken_seq", "message"]
     list_filter = ["ok"]
     search_fields = ["message"]
+
+
+@admin.register(Checkpoint)
+class CheckpointAdmin(ReadOnlyAdmin):
+    """Read-only: a checkpoint not yet written out (写出时间 empty) is what the daily job retries."""
+
+    list_display = ["seq", "made_at", "reason", "algorithm", "key_id", "exported_at", "export_name"]
+    list_filter = ["reason", "algorithm"]
+    search_fields = ["hash", "export_name"]

@@ -136,6 +136,14 @@ class VerificationRun(models.Model):
     ok = models.BooleanField("完整")
     first_broken_seq = models.PositiveBigIntegerField("首个断点", null=True, blank=True)
     message = models.TextField("结果", blank=True)
+    full = models.BooleanField("全量核验", default=True)
+    started_after_seq = models.PositiveBigIntegerField("自此序号之后核验", default=0)
+    checkpoints_checked = models.PositiveIntegerField("核对的检查点数", default=0)
+    # The newest signed checkpoint this run found the chain agrees with: where the next
+    # incremental run starts (it is trusted only because a signed checkpoint says the same).
+    anchor_seq = models.PositiveBigIntegerField("锚定检查点序号", null=True, blank=True)
+    anchor_hash = models.CharField("锚定检查点哈希", max_length=64, blank=True)
+    problems = models.JSONField("发现的问题", default=list, blank=True)
 
     class Meta:
         verbose_name = "审计链核验"
@@ -144,3 +152,36 @@ class VerificationRun(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class Checkpoint(models.Model):
+    """A signed statement of the chain's head — sequence number, hash, time — made every day and
+    at every notice publication (audit/checkpoints.py). The signing key is not in the database,
+    and the signed copy is written where the database cannot rewrite it (an append-only folder
+    or an S3-compatible bucket) and printed on the notice. This row is the outbox and an index:
+    deleting or editing it hides nothing, because verification reads the copies outside."""
+
+    class Reason(models.TextChoices):
+        DAILY = "daily", "每日定时"
+        NOTICE = "notice", "公示发布"
+        MANUAL = "manual", "手动"
+
+    seq = models.PositiveBigIntegerField("链头序号", db_index=True)
+    hash = models.CharField("链头哈希", max_length=64)
+    made_at = models.DateTimeField("时间")
+    reason = models.CharField("原因", max_length=20, choices=Reason.choices)
+    statement = models.TextField("签名内容")
+    algorithm = models.CharField("签名算法", max_length=20)
+    key_id = models.CharField("密钥标识", max_length=64)
+    signature = models.TextField("签名")
+    timestamp_token = models.TextField("可信时间戳", blank=True)
+    exported_at = models.DateTimeField("写出时间", null=True, blank=True)
+    export_name = models.CharField("写出文件名", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "审计检查点"
+        verbose_name_plural = "审计检查点"
+        ordering = ["seq", "made_at"]
+
+    def __str__(self) -> str:
+        return f"检查点 第 {self.seq} 号 {self.hash[:8].upper()}"

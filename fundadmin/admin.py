@@ -2,13 +2,14 @@ from decimal import Decimal
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 
 from audit.admin import NoDeleteMixin, ReadOnlyAdmin
 from audit.services import event_record
 
 from . import onboarding, services
-from .forms import ModelForm, MoneyField
+from .forms import ModelForm, MoneyField, SpecificErrorsMixin, VisibleTextMixin
 from .models import (
     ActingAssignment,
     CalendarYear,
@@ -27,8 +28,18 @@ admin.site.site_title = "专项经费管理"
 admin.site.index_title = "系统管理"
 
 
+class UserForm(VisibleTextMixin, SpecificErrorsMixin, UserChangeForm):
+    """Django's user forms, with messages that name the field and no hidden characters."""
+
+
+class UserAddForm(VisibleTextMixin, SpecificErrorsMixin, AdminUserCreationForm):
+    pass
+
+
 @admin.register(User)
 class UserAdmin(NoDeleteMixin, BaseUserAdmin):
+    form = UserForm
+    add_form = UserAddForm
     list_display = ["username", "full_name", "email", "is_active", "is_staff", "password_set"]
     search_fields = ["username", "full_name", "email"]
     fieldsets = [*BaseUserAdmin.fieldsets, ("姓名与电话", {"fields": ["full_name", "phone"]})]
@@ -69,6 +80,7 @@ class CommunityInline(admin.TabularInline):
 
 @admin.register(WorkingCommittee)
 class WorkingCommitteeAdmin(NoDeleteMixin, admin.ModelAdmin):
+    form = ModelForm  # fundadmin.forms: messages by the field, no hidden characters
     list_display = ["name", "code", "city"]
     inlines = [CommunityInline]
 
@@ -80,6 +92,7 @@ class WorkingCommitteeAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 @admin.register(Community)
 class CommunityAdmin(NoDeleteMixin, admin.ModelAdmin):
+    form = ModelForm  # fundadmin.forms: messages by the field, no hidden characters
     list_display = ["name", "code", "committee"]
     list_filter = ["committee"]
     search_fields = ["name", "code"]
@@ -87,6 +100,7 @@ class CommunityAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 @admin.register(SpendingCategory)
 class SpendingCategoryAdmin(NoDeleteMixin, admin.ModelAdmin):
+    form = ModelForm  # fundadmin.forms: messages by the field, no hidden characters
     list_display = ["number", "name"]
 
 
@@ -185,6 +199,7 @@ class CalendarChangeMixin:
 
 @admin.register(CalendarYear)
 class CalendarYearAdmin(CalendarChangeMixin, NoDeleteMixin, admin.ModelAdmin):
+    form = ModelForm  # fundadmin.forms: messages by the field, no hidden characters
     list_display = ["year", "is_published", "source", "updated_at"]
 
     def save_model(self, request, obj, form, change):
@@ -200,6 +215,7 @@ class CalendarYearAdmin(CalendarChangeMixin, NoDeleteMixin, admin.ModelAdmin):
 
 @admin.register(SpecialDay)
 class SpecialDayAdmin(CalendarChangeMixin, admin.ModelAdmin):
+    form = ModelForm  # fundadmin.forms: messages by the field, no hidden characters
     list_display = ["date", "kind", "name"]
     list_filter = ["kind"]
     date_hierarchy = "date"

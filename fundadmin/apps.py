@@ -1,5 +1,7 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_save
+
+from .text import refuse_invisible_on_save, reveal_invisible
 
 
 def create_cache_tables(sender, using, verbosity=1, **kwargs):
@@ -15,11 +17,14 @@ class FundadminConfig(AppConfig):
     verbose_name = "组织与经费年度"
 
     def ready(self):
-        from audit.services import describe_actor_roles_with
+        from audit.services import describe_actor_roles_with, reveal_text_with
 
         from .permissions import roles_summary
         from .sentences import register_sentences
 
         describe_actor_roles_with(roles_summary)
+        reveal_text_with(reveal_invisible)
         register_sentences()
         post_migrate.connect(create_cache_tables, sender=self, dispatch_uid="fundadmin.create_cache_tables")
+        # Text that cannot lie (fundadmin/text.py): a guard on every save, not a workflow step.
+        pre_save.connect(refuse_invisible_on_save, dispatch_uid="fundadmin.refuse_invisible_on_save")

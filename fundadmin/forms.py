@@ -15,6 +15,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .formats import TOO_MANY_DECIMALS, money
+from .text import invisible_problem
 
 FULLWIDTH = str.maketrans("０１２３４５６７８９．，＋－　", "0123456789.,+- ")
 
@@ -184,12 +185,28 @@ class SpecificErrorsMixin:
         specific_errors(self)
 
 
-class Form(SpecificErrorsMixin, forms.Form):
-    """The project's base form: every message names its field."""
+class VisibleTextMixin:
+    """Text that cannot lie (fundadmin.text): a text value with a bidirectional control or a
+    zero-width character is refused with the message beside its field, before any service sees
+    it. The services and every model save refuse it too; this puts the message where it is read."""
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound or not hasattr(self, "cleaned_data"):
+            return
+        for name, value in list(self.cleaned_data.items()):
+            if isinstance(value, str) and name in self.fields:
+                problem = invisible_problem(value, field_noun(self.fields[name].label) or "内容")
+                if problem is not None:
+                    self.add_error(name, ValidationError(problem, code="invisible_character"))
 
 
-class ModelForm(SpecificErrorsMixin, forms.ModelForm):
-    """The project's base model form: every message names its field."""
+class Form(VisibleTextMixin, SpecificErrorsMixin, forms.Form):
+    """The project's base form: every message names its field; no text hides characters."""
+
+
+class ModelForm(VisibleTextMixin, SpecificErrorsMixin, forms.ModelForm):
+    """The project's base model form: every message names its field; no text hides characters."""
 
 
 # -- acting leaders (fundadmin.acting_views) ------------------------------------------------------

@@ -1,8 +1,9 @@
 from django.contrib import admin
 
 from fundadmin.admin import ReadOnlyAdmin
+from fundadmin.forms import ModelForm
 
-from .models import FundAccount, JournalEntry
+from .models import CommitmentEntry, FundAccount, JournalEntry
 from .services import account_subject_set
 
 
@@ -16,10 +17,22 @@ class JournalEntryAdmin(ReadOnlyAdmin):
     list_select_related = ["fund_year__community", "project"]
 
 
+@admin.register(CommitmentEntry)
+class CommitmentEntryAdmin(ReadOnlyAdmin):
+    """Read-only: commitments are written by the approval, payment, change, end and close of a
+    project (Art. 11, 13), never by hand."""
+
+    list_display = ["fund_year", "entry_date", "kind", "project", "amount", "small_group"]
+    list_filter = ["kind", "fund_year__year", "account__community"]
+    search_fields = ["summary", "project__number", "project__title"]
+    list_select_related = ["fund_year__community", "project"]
+
+
 @admin.register(FundAccount)
 class FundAccountAdmin(admin.ModelAdmin):
     """The subject's name and code may be set (Art. 17); accounts open themselves on first entry."""
 
+    form = ModelForm  # fundadmin.forms: messages by the field, no hidden characters
     list_display = ["community", "subject_code", "subject_name", "created_at"]
     fields = ["community", "subject_name", "subject_code"]
     readonly_fields = ["community"]

@@ -5,6 +5,13 @@ money received from the city budget, or carried in from last year, is entered on
 (贷方); money paid out, or carried out to next year, on the debit side (借方). Its balance is a
 credit balance: credit − debit. Reversals (冲销) mirror the entry they reverse.
 
+Beside the journal, the subject keeps its commitments (指标占用, budget accounting's reserved
+appropriations): what approved projects hold of the year's fund before they are paid
+(``CommitmentEntry``). An approval commits, a payment consumes, a lower change or the project's end
+releases, the year-end close carries what is still open into the next year (Art. 11, 13). The
+commitments are memorandum records: they never move money, so they are not journal entries and
+take no voucher number; ``committed`` and ``available`` are read from them.
+
 Entries are append-only (Art. 17, 19): the model refuses updates and deletes, the queryset refuses
 bulk ones, the admin is read-only and on PostgreSQL a trigger refuses UPDATE and DELETE. Every
 entry is written by ``ledger.services`` under the account's row lock.
@@ -206,6 +213,127 @@ class JournalEntry(models.Model):
             raise ValidationError("凭证的经费年度与科目不属于同一社区。", code="community_mismatch")
         if self.entry_date and self.fund_year_id and self.entry_date.year != self.fund_year.year:
             raise ValidationError(f"凭证日期须在{self.fund_year.year}年度内。", code="date_outside_year")
+
+
+class CommitmentKind(models.TextChoices):
+    COMMIT = "commit", "批准占用"
+    RELEASE = "release", "释放"
+    PAYMENT = "payment", "支付核销"
+    PAYMENT_REVERSAL = "payment_reversal", "冲销恢复"
+    CARRY_OUT = "carry_out", "结转下年"
+    CARRY_IN = "carry_in", "上年结转"
+
+
+# What raises a project's commitment in a year and what lowers it.
+COMMITMENT_PLUS = (CommitmentKind.COMMIT, CommitmentKind.PAYMENT_REVERSAL, CommitmentKind.CARRY_IN)
+COMMITMENT_MINUS = (CommitmentKind.RELEASE, CommitmentKind.PAYMENT, CommitmentKind.CARRY_OUT)
+# What a small-group project counts against a year's 20% cap (Art. 7(2)): what it was approved
+# for in that year, or carried into it, less what it gave back. Paying it changes nothing.
+SMALL_GROUP_PLUS = (CommitmentKind.COMMIT, CommitmentKind.CARRY_IN)
+SMALL_GROUP_MINUS = (CommitmentKind.RELEASE,)
+
+
+class CommitmentEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ValidationError("指标占用记录只能追加，不能修改。", code="append_only")
+
+    def delete(self):
+        raise ValidationError("指标占用记录只能追加，不能删除。", code="append_only")
+
+
+class CommitmentEntry(models.Model):
+    """One movement of an approved project's commitment (指标占用) in a fund year (Art. 11, 13).
+
+    ``amount`` is always positive; the kind says whether it raises (``COMMITMENT_PLUS``) or lowers
+    (``COMMITMENT_MINUS``) what the project holds in that year. A payment's consumption names its
+    journal entry, a reversal's restoration the reversing entry, a carry-in the carry-out it
+    continues. Never edited, never deleted."""
+
+    account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="commitments", verbose_name="科目")
+    fund_year = models.ForeignKey(
+        FundYear, on_delete=models.PROTECT, related_name="commitment_entries", verbose_name="经费年度"
+    )
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, related_name="commitment_entries", verbose_name="项目"
+    )
+    kind = models.CharField("类型", max_length=20, choices=CommitmentKind.choices)
+    amount = models.DecimalField("金额", **MONEY)
+    # Copied from the project at approval (its plan, and so this flag, is frozen from then on).
+    small_group = models.BooleanField("受益群体较小", default=False)
+    entry_date = models.DateField("日期")
+    summary = models.CharField("摘要", max_length=200)
+    journal_entry = models.OneToOneField(
+        JournalEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="commitment_entry",
+        verbose_name="台账凭证",
+    )
+    carried_from = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="carried_to", verbose_name="上年结转记录"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="经办人",
+    )
+    created_at = models.DateTimeField("记录时间", default=timezone.now)
+
+    objects = CommitmentEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "指标占用记录"
+        verbose_name_plural = "指标占用记录"
+        ordering = ["fund_year", "pk"]
+        indexes = [models.Index(fields=["fund_year", "project"]), models.Index(fields=["project", "fund_year"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="commitment_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(kind__in=(CommitmentKind.PAYMENT, CommitmentKind.PAYMENT_REVERSAL))
+                | Q(journal_entry__isnull=False),
+                name="commitment_payment_has_entry",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind=CommitmentKind.CARRY_IN) & Q(carried_from__isnull=False))
+                | (~Q(kind=CommitmentKind.CARRY_IN) & Q(carried_from__isnull=True)),
+                name="commitment_carry_in_has_origin",
+            ),
+            # Art. 13: a project's commitment is carried out of a year, and into one, at most once.
+            models.UniqueConstraint(
+                fields=["fund_year", "project"],
+                condition=Q(kind=CommitmentKind.CARRY_OUT),
+                name="commitment_one_carry_out_per_year",
+            ),
+            models.UniqueConstraint(
+                fields=["fund_year", "project"],
+                condition=Q(kind=CommitmentKind.CARRY_IN),
+                name="commitment_one_carry_in_per_year",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund_year.year}年 {self.get_kind_display()} {self.amount}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError("指标占用记录只能追加，不能修改。", code="append_only")
+        if self.fund_year_id and self.account_id and self.fund_year.community_id != self.account.community_id:
+            raise ValidationError("指标占用的经费年度与科目不属于同一社区。", code="community_mismatch")
+        # Art. 13: a closed year takes no entry (its carry-out is written before it is closed).
+        if FundYear.objects.filter(pk=self.fund_year_id, closed_at__isnull=False).exists():
+            raise ValidationError(f"{self.fund_year.year}年度已结转，不能再记账。", code="year_closed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("指标占用记录只能追加，不能删除。", code="append_only")
+
+    @property
+    def signed(self) -> Decimal:
+        return self.amount if self.kind in COMMITMENT_PLUS else -self.amount
 
 
 def year_bounds(year: int) -> tuple[datetime.date, datetime.date]:

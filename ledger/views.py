@@ -32,7 +32,7 @@ from fundadmin.permissions import can_view, can_view_committee, check, require, 
 from . import services
 from .forms import AppropriationForm, BookFilterForm, ReversalForm
 from .models import FundAccount, JournalEntry, default_subject_code, default_subject_name
-from .selectors import account_book, committee_summary, fund_balances, small_group_share
+from .selectors import account_book, committee_summary, year_figures
 
 
 def _readable_fund_year(request, community_code: str, year: int) -> FundYear:
@@ -93,11 +93,13 @@ def _book_context(request, fund_year: FundYear) -> dict:
 def book(request, community: str, year: int):
     fund_year = _readable_fund_year(request, community, year)
     context = _book_context(request, fund_year)
-    balances = fund_balances(fund_year)
+    figures = year_figures(fund_year)
     keeps_ledger = bool(check(request.user, "keep_ledger", fund_year.community))
     context.update(
-        balances=balances,
-        small_group=small_group_share(fund_year, balances),
+        balances=figures.balances,
+        commitments=figures.commitments,
+        open_commitments=[line for line in figures.commitments if line.held],
+        small_group=figures.small_group,
         keeps_ledger=keeps_ledger,
         can_close=keeps_ledger and not fund_year.is_closed and timezone.localdate().year > fund_year.year,
     )

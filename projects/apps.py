@@ -7,6 +7,11 @@ class ProjectsConfig(AppConfig):
 
     def ready(self) -> None:
         # How this app's events read in the trail (audit.sentences): the trail knows no app.
+        from ledger.verification import register_check
+
+        from .ledger_checks import project_books_verify
         from .sentences import register_sentences
 
         register_sentences()
+        # check_ledger also checks what the process says of the books; the ledger knows no process.
+        register_check(project_books_verify)

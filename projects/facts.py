@@ -26,17 +26,18 @@ from django.utils import timezone
 
 from fundadmin.formats import money
 from fundadmin.workdays import Deadline, WorkingCalendar
-from ledger.selectors import FundBalances, fund_balances, small_group_amounts, small_group_cap
+from ledger.selectors import FundBalances, fund_balances, net_payments, small_group_cap
 from publicity.models import Notice, Objection
 from publicity.periods import period_end
 
 from . import process
 from .machine import FACTS_ATTR
 from .models import BudgetLine, ChangeRequest, Document, Project, Review, Signature
+from .selectors import small_group_used
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-KINDS = frozenset({"budget", "notices", "documents", "change_requests", "reviews", "signatures", "money"})
+KINDS = frozenset({"budget", "notices", "documents", "change_requests", "reviews", "signatures", "money", "payment"})
 
 
 class FactNotLoaded(LookupError):
@@ -45,7 +46,9 @@ class FactNotLoaded(LookupError):
 
 @dataclass(frozen=True)
 class Money:
-    """The year's money as the approval rules see it (Art. 7(2), 13)."""
+    """The year's money as the approval rules see it (Art. 7(2), 13): the ledger's balances (its
+    commitments, payments and carry-over) and what the year's other small-group projects count
+    against the cap (their commitments in the ledger, or their budgets before approval)."""
 
     balances: FundBalances
     small_group_used: Decimal  # by the year's other small-group projects
@@ -83,6 +86,7 @@ class Facts:
         self.answers: dict = {}  # (rule name, user pk) -> reason or None: see projects.rules
         self._rows: dict[str, list] = {}
         self._budget_total: Decimal | None = None
+        self._net_paid: Decimal | None = None
 
     def _get(self, kind: str) -> list:
         if kind not in self.loaded:
@@ -95,6 +99,12 @@ class Facts:
     def budget_total(self) -> Decimal:
         self._get("budget")
         return self._budget_total
+
+    @property
+    def net_paid(self) -> Decimal:
+        """What the ledger has paid the project, net of reversals (0 once a payment is reversed)."""
+        self._get("payment")
+        return self._net_paid
 
     @property
     def notices(self) -> list[Notice]:
@@ -133,14 +143,15 @@ class Facts:
 
     @cached_property
     def money(self) -> Money:
-        """Read when a rule first asks (two or three queries a project's year): a small-group rule
-        on a project that is not small-group never does."""
+        """Read when a rule first asks (two to four queries a project's year, all of the ledger's
+        but the budgets of small-group projects not yet approved): a small-group rule on a project
+        that is not small-group never does."""
         self._get("money")
         fund_year = self.project.fund_year
         balances = fund_balances(fund_year)
         used = ZERO
         if self.project.is_small_group:
-            used = small_group_amounts([fund_year.pk], exclude_project_id=self.project.pk)[fund_year.pk]
+            used = small_group_used(fund_year, exclude_project_id=self.project.pk)
         return Money(balances=balances, small_group_used=used, cap=small_group_cap(balances))
 
     def latest_notice(self, kind: str) -> Notice | None:
@@ -242,6 +253,10 @@ def load(
             _load_budget(some)
         elif kind == "money":
             pass  # read on first use (Facts.money)
+        elif kind == "payment":
+            paid = net_payments([f.project.pk for f in some])
+            for f in some:
+                f._net_paid = paid.get(f.project.pk, ZERO)
         else:
             raise ValueError(kind)
         for f in some:

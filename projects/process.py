@@ -281,6 +281,15 @@ SETTLE_WITHOUT_INVOICE = Step(
     help="事前会议决定、事中签字证明、领款人签字凭证须已上传；付款后自动张贴支付公示（第十三条）。",
 )
 
+REPOST_PAYMENT = Step(
+    "repost_payment",
+    "按原结算重新记账",
+    "keep_ledger",
+    "projects.services.payment_repost",
+    rules=(rules.payment_reversed,),
+    help="结算付款的凭证冲销后，按原结算金额重新记入台账，核销项目的已批准指标（第十三条、第十七条）。",
+)
+
 # -- 8. 完成公示 Completion notice (Art. 15) ---------------------------------------------------------
 
 START_COMPLETION_NOTICE = Step(
@@ -288,6 +297,7 @@ START_COMPLETION_NOTICE = Step(
     "张贴完成情况公示",
     "act_for_community",
     "projects.services.project_start_completion_notice",
+    rules=(rules.payment_standing,),
     help="公示项目完成和经费使用情况3个工作日（第十五条）。",
 )
 CLOSE = Step(
@@ -295,7 +305,7 @@ CLOSE = Step(
     "公示期满，归档",
     "act_for_community",
     "projects.services.project_close",
-    rules=(rules.completion_notice_cleared,),
+    rules=(rules.completion_notice_cleared, rules.payment_standing),
 )
 
 # -- the states, in the order a project passes through them -------------------------------------------
@@ -452,6 +462,7 @@ STATES: tuple[State, ...] = (
         Stage.COMPLETION,
         public="已结算",
         leaves=(Go(START_COMPLETION_NOTICE, Status.COMPLETION_NOTICE),),
+        records=(REPOST_PAYMENT,),
     ),
     State(
         Status.COMPLETION_NOTICE,
@@ -459,8 +470,11 @@ STATES: tuple[State, ...] = (
         public="完成情况公示中",
         clock=NoticeRuns(Notice.Kind.COMPLETION, 3, article="第十五条"),
         leaves=(Go(CLOSE, Status.CLOSED),),
+        records=(REPOST_PAYMENT,),
     ),
-    State(Status.CLOSED, Stage.COMPLETION, public="已完成", ended=True),
+    # A payment reversed after the file was closed (a refund booked in a later year) is posted
+    # again from here too; the project stays closed.
+    State(Status.CLOSED, Stage.COMPLETION, public="已完成", ended=True, records=(REPOST_PAYMENT,)),
     State(Status.WITHDRAWN, None, public="已撤回", ended=True),
     State(Status.REJECTED, None, public="不予批准", ended=True),
 )

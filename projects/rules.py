@@ -193,6 +193,23 @@ def signs_once(project, facts, user):
     return user.pk not in facts.signers
 
 
+@rule("结算付款未被冲销，无需重新记账。", code="payment_standing", reads=("payment",), hides=True)
+def payment_reversed(project, facts):
+    # Art. 13, 17: a reversed payment is posted again through the process; until then the
+    # project holds its commitment again and the books name it as unmended (check_ledger).
+    return facts.net_paid == ZERO
+
+
+@rule(
+    "结算付款已被冲销，须待财务人员按原结算重新记账。",
+    code="payment_reversed",
+    reads=("payment",),
+    waits_for_others=True,
+)
+def payment_standing(project, facts):
+    return facts.net_paid != ZERO
+
+
 def documents_on_file(kinds: tuple) -> Rule:
     """The documents a step needs, current (not superseded) on file (Art. 13, 17)."""
     labels = "、".join(kind.label for kind in kinds)

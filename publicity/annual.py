@@ -16,7 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from fundadmin.models import Community, FundYear, SpendingCategory
 from fundadmin.workdays import WorkingCalendar, year_deadlines
-from ledger.selectors import fund_balances
+from ledger.selectors import carried_commitments, fund_balances
 from projects.models import Project, Status
 from projects.selectors import small_group_usage, with_current_amount
 
@@ -42,7 +42,6 @@ def _money(value: Decimal) -> str:
 def annual_snapshot(fund_year: FundYear) -> dict:
     """The year as the notice shows it. Only projects that have been publicly posted are listed:
     a draft is never public (the annual notice is public)."""
-
     balances = fund_balances(fund_year)
     public_ids = Notice.objects.filter(project__fund_year=fund_year).values("project_id")
     projects = list(
@@ -72,6 +71,12 @@ def annual_snapshot(fund_year: FundYear) -> dict:
         bucket["count"] += 1
         bucket["approved"] += p.approved_amount or ZERO
         bucket["paid"] += paid
+    # Art. 13: approved, unpaid projects keep their money across the year end — carried with the
+    # surplus by the close (or, before it, to be carried), and paid in the next year.
+    carried = carried_commitments(fund_year)
+    carried_by_number = {p.number: amount for p, amount in carried}
+    for row in rows:
+        row["carried_amount"] = _money(carried_by_number[row["number"]]) if row["number"] in carried_by_number else ""
     usage = small_group_usage(fund_year)
     fund = balances.fund
     share = (usage.used * 100 / fund).quantize(Decimal("0.1")) if fund > 0 else Decimal("0.0")
@@ -93,6 +98,12 @@ def annual_snapshot(fund_year: FundYear) -> dict:
             for name, v in by_category.items()
         ],
         "projects": rows,
+        "carried": {
+            "done": fund_year.is_closed or balances.commitments_carried_out > 0,
+            "to_year": fund_year.year + 1,
+            "total": _money(sum((amount for _, amount in carried), ZERO)),
+            "projects": [{"number": p.number, "title": p.title, "amount": _money(amount)} for p, amount in carried],
+        },
     }
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False))
 

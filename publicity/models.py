@@ -169,6 +169,10 @@ class Notice(models.Model):
     board_photo = models.FileField("公示栏张贴照片", upload_to="notice_photos/", blank=True)
     board_photo_type = models.CharField("照片类型", max_length=30, blank=True)
     board_photo_sha256 = models.CharField("照片SHA-256", max_length=64, blank=True)
+    # The audit checkpoint made when this notice was published (audit/checkpoints.py): printed on
+    # the paper notice and shown on the board, so residents hold a copy the database cannot change.
+    checkpoint_seq = models.PositiveBigIntegerField("留痕检查点序号", null=True, blank=True)
+    checkpoint_hash = models.CharField("留痕检查点哈希", max_length=64, blank=True)
 
     objects = NoticeQuerySet.as_manager()
 
@@ -206,6 +210,13 @@ class Notice(models.Model):
     @property
     def short_hash(self) -> str:
         return self.content_hash[:12]
+
+    @property
+    def checkpoint_label(self) -> str:
+        """The line the paper notice and the board both print (verify_audit --paper reads it)."""
+        if self.checkpoint_seq is None:
+            return ""
+        return f"本公示发布时全程留痕第 {self.checkpoint_seq} 号，摘要 {self.checkpoint_hash[:8].upper()}"
 
     @property
     def successor(self) -> Notice | None:

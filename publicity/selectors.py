@@ -16,7 +16,17 @@ from .models import Need, Notice, Objection
 
 
 # What a board lists of each notice (its status is read from the last four).
-BOARD_FIELDS = ("title", "kind", "version", "posted_on", "ends_on", "ends_provisional", "withdrawn_at")
+BOARD_FIELDS = (
+    "title",
+    "kind",
+    "version",
+    "posted_on",
+    "ends_on",
+    "ends_provisional",
+    "withdrawn_at",
+    "checkpoint_seq",
+    "checkpoint_hash",
+)
 
 
 def public_notices(community: Community):

@@ -23,6 +23,8 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.sentences import sentence
+from fundadmin.text import INVISIBLE
+from fundadmin.uploads import sniff_content_type
 from projects.models import Project
 from publicity.models import Notice, Objection
 
@@ -97,7 +99,19 @@ def _sha256_of(fieldfile) -> tuple[str, int, bytes]:
 
 
 def _safe(name: str) -> str:
-    return "".join(ch if ch not in '/\\:*?"<>|' else "_" for ch in name)[:80] or "file"
+    return "".join("_" if ch in '/\\:*?"<>|' or ch in INVISIBLE or ord(ch) < 32 else ch for ch in name)[:80] or "file"
+
+
+def entry_name(prefix: str, original_name: str, data: bytes) -> str:
+    """``prefix-stem.ext`` where ``ext`` comes from the bytes in the ZIP, never from the name the
+    uploader chose: a PDF/HTML polyglot uploaded as ``poly.html`` is stored as a PDF and ships as
+    ``…-poly.pdf``, so unzipping it cannot open it as a web page. Bytes of no known type get
+    ``.bin``, which no program opens by itself."""
+    sniffed = sniff_content_type(data[:16])
+    ext = sniffed[1] if sniffed else "bin"
+    stem = original_name.rsplit("/", 1)[-1]
+    stem = stem.split(".", 1)[0] if not stem.startswith(".") else stem.lstrip(".")
+    return f"{prefix}-{_safe(stem)[:60] or 'file'}.{ext}"
 
 
 def dossier_zip(project, *, pdf: bytes | None = None):
@@ -114,12 +128,12 @@ def dossier_zip(project, *, pdf: bytes | None = None):
         )
         for doc in project.documents.order_by("uploaded_at", "pk"):
             sha, size, data = _sha256_of(doc.file)
-            path = f"documents/{doc.pk:06d}-{doc.kind}-{_safe(doc.original_name)}"
+            path = entry_name(f"documents/{doc.pk:06d}-{doc.kind}", doc.original_name, data)
             zf.writestr(path, data)
             rows.append(ManifestRow(path, sha, size, doc.sha256, "document", str(doc.pk), doc.get_kind_display()))
         for notice in Notice.objects.filter(project=project).exclude(board_photo="").order_by("pk"):
             sha, size, data = _sha256_of(notice.board_photo)
-            path = f"notice_photos/{notice.pk:06d}-{_safe(notice.board_photo.name.rsplit('/', 1)[-1])}"
+            path = entry_name(f"notice_photos/{notice.pk:06d}", notice.board_photo.name, data)
             zf.writestr(path, data)
             rows.append(
                 ManifestRow(

@@ -17,7 +17,7 @@ from fundadmin.models import MONEY, Community, FundYear, SpendingCategory, Worki
 from fundadmin.permissions import scopes_with
 from fundadmin.workdays import Deadline, WorkingCalendar, YearDeadlines, year_deadlines
 from ledger.models import JournalEntry, Kind
-from ledger.selectors import committee_summary, fund_balances, small_group_share
+from ledger.selectors import carried_commitments, committee_summary, fund_balances, small_group_share
 from projects.models import Project
 from projects.process import ENDED_STATES, Status
 from projects.selectors import approval_deadline, with_current_amount
@@ -85,7 +85,6 @@ def report_snapshot(fund_year: FundYear) -> dict:
     """The year's figures as the report freezes them: projects, spending by category, results and
     residents' satisfaction from the acceptance inspections, the small-group share and the
     carry-over (Art. 7(2), 12, 13, 16). Generated, never typed."""
-
     balances = fund_balances(fund_year)
     projects = list(
         with_current_amount(fund_year.projects.exclude(status=Status.DRAFT))
@@ -130,6 +129,13 @@ def report_snapshot(fund_year: FundYear) -> dict:
         bucket["approved"] += p.approved_amount or ZERO
         bucket["paid"] += paid
     share = small_group_share(fund_year, balances)
+    # Art. 13: approved, unpaid projects carried (or, before the close, to be carried) into next year.
+    carried = carried_commitments(fund_year)
+    carried_by_number = {p.number: amount for p, amount in carried}
+    for row in rows:
+        row["carried_amount"] = (
+            _str_money(carried_by_number[row["number"]]) if row["number"] in carried_by_number else ""
+        )
     satisfaction = (Decimal(satisfied) * 100 / respondents).quantize(Decimal("0.1")) if respondents else None
     data = {
         "community": fund_year.community.name,
@@ -160,6 +166,12 @@ def report_snapshot(fund_year: FundYear) -> dict:
             for name, v in categories.items()
         ],
         "projects": rows,
+        "carried": {
+            "done": fund_year.is_closed or balances.commitments_carried_out > 0,
+            "to_year": fund_year.year + 1,
+            "total": _str_money(sum((amount for _, amount in carried), ZERO)),
+            "projects": [{"number": p.number, "title": p.title, "amount": _str_money(amount)} for p, amount in carried],
+        },
     }
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False))
 
@@ -280,7 +292,6 @@ class Dashboard:
 def spending_bars(committee: WorkingCommittee, year: int) -> tuple[list[Bar], list[Bar]]:
     """Net payments of the year (payments less their reversals) by category and by month, from
     the journal in one query."""
-
     out = DecimalField(**MONEY)
     payment = Q(kind=Kind.PAYMENT) | Q(kind=Kind.REVERSAL, reversed_entry__kind=Kind.PAYMENT)
     rows = (
@@ -308,7 +319,6 @@ def committee_dashboard(
 ) -> Dashboard:
     """Everything the working committee watches across its communities, in a fixed number of
     queries (about 20) however many projects, notices and opinions there are."""
-
     calendar = calendar or WorkingCalendar()
     summary = committee_summary(committee=committee, year=year)
     communities = [row.community for row in summary.rows]

@@ -1,12 +1,14 @@
 """Settings shared by every environment. Configuration comes from environment variables."""
 
+import ipaddress
 import os
 from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
-from .cluster import FRAGMENT_CACHE
+from .cluster import FRAGMENT_CACHE, checkpoint_storage_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -142,11 +144,46 @@ LOGOUT_REDIRECT_URL = "login"
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 
-# django-axes: lock an account+address pair after repeated failures (password guessing).
+
+def trusted_proxies_from_env(value: str) -> int | list[str]:
+    """FUNDADMIN_TRUSTED_PROXIES: a count ("1") or addresses/networks ("127.0.0.1,10.0.0.0/8")."""
+    value = value.strip()
+    if not value or value == "0":
+        return []
+    if value.isdigit():
+        return int(value)
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"FUNDADMIN_TRUSTED_PROXIES: {item!r} is neither an address nor a network (e.g. 127.0.0.1 or 10.0.0.0/8)."
+            ) from None
+    return items
+
+
+# Apps whose models never store text with hidden characters (fundadmin/text.py). The trail is not
+# among them: it must record what a stranger typed (a failed login's username), written visibly.
+FUNDADMIN_VISIBLE_TEXT_APPS = {"fundadmin", "projects", "ledger", "publicity", "supervision"}
+
+# The reverse proxies in front of the app whose X-Forwarded-For is believed (audit/middleware.py).
+# Default none: the client is REMOTE_ADDR and the header is ignored, so nobody can choose the
+# address the trail records or the rate limit and the login lockout count.
+FUNDADMIN_TRUSTED_PROXIES = trusted_proxies_from_env(os.environ.get("FUNDADMIN_TRUSTED_PROXIES", ""))
+
+# django-axes: lock an account+address pair after repeated failures (password guessing). The
+# address is the one the trail records (one function, never axes' own X-Forwarded-For reading).
+# The pair, not the account alone: an attacker elsewhere can never lock an official out, at the
+# price that guessing spread over many addresses is slowed per address, not per account (README).
+AXES_CLIENT_IP_CALLABLE = "audit.middleware.get_client_address"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# A lockout ends 15 minutes after it began, however many failures follow during it: someone who
+# shares the official's address (one office NAT) cannot keep the official out by failing on.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 LANGUAGE_CODE = "zh-hans"
@@ -165,6 +202,21 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Signed audit checkpoints (audit/checkpoints.py, README "Security"): the private key lives on the
+# app server (created on first use when missing; several servers share one file), never in the
+# database; the signed copies go to an append-only folder or an S3-compatible bucket.
+FUNDADMIN_CHECKPOINT_ALGORITHM = os.environ.get("FUNDADMIN_CHECKPOINT_ALGORITHM", "ed25519")
+FUNDADMIN_CHECKPOINT_KEY_FILE = Path(
+    os.environ.get("FUNDADMIN_CHECKPOINT_KEY", BASE_DIR / "var" / "checkpoint-signing-key.pem")
+)
+# Public keys of other servers or retired keys whose checkpoints verify_audit also trusts.
+FUNDADMIN_CHECKPOINT_PUBLIC_KEYS = env_list("FUNDADMIN_CHECKPOINT_PUBLIC_KEYS")
+STORAGES["checkpoints"] = checkpoint_storage_from_env(os.environ, str(BASE_DIR / "var" / "checkpoints"))
+# An RFC 3161 time-stamping authority for each checkpoint (optional), and the CA file that
+# verifies its answers.
+FUNDADMIN_TSA_URL = os.environ.get("FUNDADMIN_TSA_URL", "")
+FUNDADMIN_TSA_CA_FILE = os.environ.get("FUNDADMIN_TSA_CA_FILE", "")
 
 # Uploaded documents (scans, photos, invoices): limits checked by content in the domain layer.
 FUNDADMIN_MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024

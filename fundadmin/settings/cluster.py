@@ -61,6 +61,41 @@ def default_storage_from_env(environ: Mapping[str, str]) -> dict:
     return {"BACKEND": S3_STORAGE_BACKEND, "OPTIONS": options}
 
 
+def checkpoint_storage_from_env(environ: Mapping[str, str], default_dir: str) -> dict:
+    """Where signed audit checkpoints are written (audit/checkpoints.py): an S3-compatible bucket
+    when FUNDADMIN_CHECKPOINT_S3_BUCKET is set (turn on object lock / versioning so nothing in it
+    can be overwritten or deleted), else a folder (make it append-only: ``chattr +a``).
+
+    Files are created and never replaced: the folder's files are read-only (0444) and a name
+    already taken gets another name, on the filesystem as in the bucket."""
+    bucket = environ.get("FUNDADMIN_CHECKPOINT_S3_BUCKET", "").strip()
+    if not bucket:
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {
+                "location": environ.get("FUNDADMIN_CHECKPOINT_DIR", "").strip() or default_dir,
+                "file_permissions_mode": 0o444,
+                "directory_permissions_mode": 0o755,
+            },
+        }
+    options: dict = {
+        "bucket_name": bucket,
+        "default_acl": None,
+        "file_overwrite": False,
+        "location": environ.get("FUNDADMIN_CHECKPOINT_S3_PREFIX", "checkpoints").strip().strip("/"),
+    }
+    endpoint = (
+        environ.get("FUNDADMIN_CHECKPOINT_S3_ENDPOINT_URL") or environ.get("FUNDADMIN_S3_ENDPOINT_URL", "")
+    ).strip()
+    if endpoint:
+        options["endpoint_url"] = endpoint
+        options["addressing_style"] = environ.get("FUNDADMIN_S3_ADDRESSING_STYLE", "path")
+    region = (environ.get("FUNDADMIN_CHECKPOINT_S3_REGION") or environ.get("FUNDADMIN_S3_REGION", "")).strip()
+    if region:
+        options["region_name"] = region
+    return {"BACKEND": S3_STORAGE_BACKEND, "OPTIONS": options}
+
+
 def caches_from_env(environ: Mapping[str, str]) -> dict:
     """One cache that every app server shares (the publicity rate limit counts in it).
 

@@ -29,8 +29,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-# Behind the proxy, trust its X-Forwarded-For for the client address recorded in the trail.
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# X-Forwarded-For is believed only from FUNDADMIN_TRUSTED_PROXIES (base.py; README, deployment).
 
 # Several app servers (docs/scaling.md): uploaded files in an S3-compatible bucket when
 # FUNDADMIN_S3_BUCKET is set, one cache for all (Redis, or the database), sessions in the database.

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 from .base import *  # noqa: F403
@@ -19,3 +20,14 @@ AXES_FAILURE_LIMIT = 5
 import tempfile  # noqa: E402
 
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="fundadmin-test-media-"))
+
+# Checkpoint signing key and the folder the signed copies go to: throw-away too.
+_CHECKPOINTS = Path(tempfile.mkdtemp(prefix="fundadmin-test-checkpoints-"))
+FUNDADMIN_CHECKPOINT_KEY_FILE = Path(os.environ.get("FUNDADMIN_CHECKPOINT_KEY", _CHECKPOINTS / "signing-key.pem"))
+STORAGES = {
+    **STORAGES,
+    "checkpoints": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(_CHECKPOINTS / "store"), "file_permissions_mode": 0o444},
+    },
+}

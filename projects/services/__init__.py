@@ -18,7 +18,7 @@ from .execution import (
     project_start_execution,
 )
 from .noticeboard import notice_repost, objection_decide
-from .payment import invoice_sign, invoice_submit, settlement_record
+from .payment import invoice_sign, invoice_submit, payment_repost, settlement_record
 from .proposal import PLAN_FIELDS, LineInput, project_create, project_request_consent, project_update, project_withdraw
 from .steps import acting_assignment
 
@@ -38,6 +38,7 @@ __all__ = [
     "meeting_record",
     "notice_repost",
     "objection_decide",
+    "payment_repost",
     "progress_record",
     "project_approve",
     "project_close",

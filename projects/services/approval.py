@@ -13,6 +13,7 @@ from django.utils import timezone
 from audit.services import event_record
 from fundadmin.models import User
 from fundadmin.text import required_text
+from ledger.services import commitment_record
 from publicity.models import Notice
 from publicity.services import project_snapshot
 
@@ -64,7 +65,9 @@ def project_approve(
     meeting_attendees: str = "",
 ) -> Project:
     """Approve for the working committee (with its leadership meeting) or for the construction &
-    management committee. The project may start only when both have approved (Art. 11)."""
+    management committee. The project may start only when both have approved (Art. 11); then its
+    approved amount is committed in the ledger (指标占用, Art. 13), under the account lock the
+    money rules were checked under."""
     step = BODY_STEPS[body][0]
     with transaction.atomic():
         project = locked(project)
@@ -89,6 +92,7 @@ def project_approve(
             project.approved_on = timezone.localdate()
             project.save(update_fields=["approved_amount", "approved_on"])
             freeze_plan(project, by, 1, "批准方案")
+            commitment_record(project=project, amount=project.approved_amount, by=by, reason="两委批准")
             event_record(
                 action="project.approved_plan",
                 obj=project,

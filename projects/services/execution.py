@@ -15,6 +15,7 @@ from django.utils import timezone
 from fundadmin.models import User
 from fundadmin.permissions import check as may
 from fundadmin.text import required_text
+from ledger.services import commitment_adjust
 
 from .. import facts as project_facts
 from .. import process, rules
@@ -173,6 +174,10 @@ def change_request_decide(
             if change.new_planned_end:
                 project.planned_end = change.new_planned_end
             project.save(update_fields=["approved_amount", "contractor_name", "planned_end"])
+            # Art. 11, 13: a higher amount commits the difference, a lower one releases it.
+            commitment_adjust(
+                project=project, before=before["amount"], after=change.new_amount, by=by, reason=change.reason
+            )
             number = (project.plan_versions.aggregate(m=Max("number"))["m"] or 0) + 1
             change.plan_version = freeze_plan(project, by, number, change.reason)
             change.status = ChangeRequest.Outcome.CONSENTED

@@ -1,7 +1,8 @@
 """7. 拨付 Payment (Art. 13): the contractor's invoice, signed in turn by the community Party committee
 secretary, the construction-management committee director and the working-committee secretary —
 three people — then settled by finance staff and posted to the community's ledger; or, where no
-invoice can be issued, paid against the vouchers of the no-invoice path and publicly posted."""
+invoice can be issued, paid against the vouchers of the no-invoice path and publicly posted. A
+settlement whose payment entry was reversed is posted again through its own step."""
 
 from __future__ import annotations
 
@@ -87,7 +88,8 @@ def settlement_record(
     *, project: Project, by: User, amount: Decimal, paid_on: datetime.date, method: str, reference: str, payee: str
 ) -> Settlement:
     """Finance staff settle directly with the contractor or payee; the payment is posted to the
-    community's ledger in the same transaction (Art. 13, 17)."""
+    community's ledger in the same transaction (Art. 13, 17), consuming the project's commitment
+    in the year it lives in (its own, or the year the year-end close carried it into)."""
     if amount <= ZERO:
         raise ValidationError("结算金额须大于零。", code="amount_positive")
     if paid_on > timezone.localdate():
@@ -130,4 +132,31 @@ def settlement_record(
         if not project.pays_by_invoice:
             # Art. 13: a payment without invoice is publicly posted after it is made.
             notice_publish_for_project(project=project, kind=Notice.Kind.PAYMENT, by=by)
+    return settlement
+
+
+def payment_repost(*, project: Project, by: User) -> Settlement:
+    """Post the settlement again after its payment entry was reversed (Art. 13, 17): the same
+    payee and amount, booked today in the year where the project's commitment now lives (the
+    reversal gave the commitment back), so the books show one net payment again."""
+    with transaction.atomic():
+        project = locked(project)
+        assignment = check(process.REPOST_PAYMENT, project, by)
+        settlement = Settlement.objects.filter(project=project).first()
+        if settlement is None:
+            raise ValidationError("该项目没有结算记录，不能重新记账。", code="no_settlement")
+        entry = payment_post(settlement=settlement, by=by, entry_date=timezone.localdate())
+        take(
+            project,
+            process.REPOST_PAYMENT,
+            by,
+            assignment=assignment,
+            changes={
+                "amount": settlement.amount,
+                "voucher": entry.voucher_label,
+                "payee": settlement.payee,
+                "paid_on": settlement.paid_on,
+                "reference": settlement.reference,
+            },
+        )
     return settlement

@@ -15,7 +15,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from audit.services import event_record
 from fundadmin.models import FundYear, User
 from fundadmin.permissions import Capacity, capacity
-from ledger.services import account_lock
+from ledger.services import account_lock, commitment_release_all
 
 from .. import facts as project_facts
 from .. import machine, process
@@ -116,4 +116,8 @@ def take(
         reason=reason,
         changes={**moved, **({"outcome": outcome} if outcome else {}), **(changes or {})},
     )
+    if moved and project.state.ended:
+        # Art. 13: a project that ends (closed, withdrawn, rejected) keeps no money — what it
+        # still holds of its approval is released, whichever step ended it.
+        commitment_release_all(project=project, by=by, reason=f"{step.label}，未使用的指标释放")
     return assignment

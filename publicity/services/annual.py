@@ -17,7 +17,7 @@ from fundadmin.workdays import WorkingCalendar
 
 from ..annual import annual_snapshot, annual_title
 from ..models import Notice
-from .notices import notice_create
+from .notices import notice_checkpoint, notice_create
 
 
 def annual_summary_publish(
@@ -70,4 +70,5 @@ def annual_summary_publish(
                 "content_hash": notice.content_hash,
             },
         )
+        notice_checkpoint(notice)
     return notice

@@ -13,11 +13,14 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from audit.checkpoints import CheckpointError, checkpoint_make
+from audit.models import Checkpoint
 from audit.services import event_record
 from fundadmin.permissions import require
 from fundadmin.text import optional_text, required_text
 from fundadmin.uploads import PHOTOS, inspect_upload
 from fundadmin.workdays import WorkingCalendar
+from ledger.selectors import project_carries
 
 from ..models import Notice
 
@@ -60,6 +63,14 @@ def project_snapshot(project, kind: str) -> dict:
         data["paid_amount"] = _money(project.settlement.amount)
         data["paid_on"] = project.settlement.paid_on
         data["payee"] = project.settlement.payee
+        carries = project_carries(project.pk)
+        if carries:
+            # Art. 13: approved in one year, paid in the next against the commitment its close carried.
+            data["carried"] = {
+                "from_year": carries[0].from_year,
+                "to_year": carries[-1].to_year,
+                "amount": _money(carries[0].amount),
+            }
     inspection = project.inspections.filter(passed=True).last()
     if kind == Notice.Kind.COMPLETION and inspection is not None:
         data["inspection"] = {
@@ -100,10 +111,23 @@ def notice_publish_for_project(
         project_id=project.pk,
         changes={"kind": kind, "posted_on": posted_on, "ends_on": notice.ends_on, "content_hash": notice.content_hash},
     )
+    notice_checkpoint(notice)
     return notice
 
 
 # -- helpers ----------------------------------------------------------------------------------------
+
+
+def notice_checkpoint(notice: Notice) -> None:
+    """The signed audit checkpoint printed on this notice and shown on the board (issue 15): made
+    right after the publication's own event, in its transaction, so it covers the publication."""
+    try:
+        checkpoint = checkpoint_make(reason=Checkpoint.Reason.NOTICE)
+    except CheckpointError as error:
+        # No notice goes up without the line residents can check; nothing is published.
+        raise ValidationError(f"公示未能发布：{error}请联系系统管理员。", code="checkpoint_unavailable") from error
+    notice.checkpoint_seq, notice.checkpoint_hash = checkpoint.seq, checkpoint.hash
+    notice.save(update_fields=["checkpoint_seq", "checkpoint_hash"])
 
 
 def locked_notice(notice: Notice) -> Notice:
@@ -213,6 +237,7 @@ def notice_correct(
                 "ends_on": new.ends_on,
             },
         )
+        notice_checkpoint(new)
     return new
 
 

@@ -141,9 +141,11 @@ def test_the_walk_shows_each_step_with_one_label_on_buttons_and_in_reminders(peo
             project.refresh_from_db()
     page_steps = {s for s in process.STEPS if s.page}
     # Steps a well-behaved project never meets on these paths: a change to decide only exists once
-    # one is requested (tests/projects/test_views.py decides one through the page).
-    assert page_steps - on_buttons == {process.DECIDE_CHANGE}
+    # one is requested (tests/projects/test_views.py decides one through the page), a payment to
+    # post again only once one is reversed (tests/projects/test_year_end.py takes it on the page and
+    # finds it in the reminder).
+    assert page_steps - on_buttons == {process.DECIDE_CHANGE, process.REPOST_PAYMENT}
     # The walk starts execution the moment the follow-up person is assigned, so 开始实施 never waits
     # overnight for a reminder here (tests/projects/test_views.py has it in the inbox).
     waiting = {s for s in page_steps if s.waits or s.waits_if is not None}
-    assert waiting - in_mail == {process.DECIDE_CHANGE, process.START_EXECUTION}
+    assert waiting - in_mail == {process.DECIDE_CHANGE, process.START_EXECUTION, process.REPOST_PAYMENT}

@@ -55,7 +55,8 @@ def test_the_timeline_is_newest_first_unless_asked(closed):
 def test_filters(closed, people):
     community = closed.community
     only_ledger = timeline(community, TimelineFilter(kind="ledger."))
-    assert {e.action for e in only_ledger} == {"ledger.appropriation", "ledger.payment"}
+    # The approval's commitment (指标占用) is the ledger's too since issue 14.
+    assert {e.action for e in only_ledger} == {"ledger.appropriation", "ledger.commit", "ledger.payment"}
     finance = people[Role.FINANCE]
     assert {e.actor_id for e in timeline(community, TimelineFilter(actor_id=finance.pk))} == {finance.pk}
     from django.utils import timezone

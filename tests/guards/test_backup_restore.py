@@ -13,11 +13,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from audit.models import AuditEvent
 from ledger.models import JournalEntry
 from projects.models import Status
+from tests.conftest import superuser_dsn
 from tests.projects.helpers import Clock, new_project, walk
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -31,13 +33,20 @@ def pg_tool(name: str) -> str:
 
 
 def dsn(name: str) -> str:
-    s = connection.settings_dict
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{name}"
+    # The backup is taken and restored as the database's superuser (the suite itself runs as the
+    # app role, which may not create databases; docs/backup.md).
+    return superuser_dsn(name)
 
 
 def manage(command: str, database_url: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "fundadmin.settings.test"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "fundadmin.settings.test",
+        # The restored copy's checkpoints are checked with the same signing key (docs/backup.md:
+        # the key is backed up apart from the database).
+        "FUNDADMIN_CHECKPOINT_KEY": str(settings.FUNDADMIN_CHECKPOINT_KEY_FILE),
+    }
     return subprocess.run(
         [sys.executable, "manage.py", command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )

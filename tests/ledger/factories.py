@@ -1,5 +1,7 @@
 """Ledger test helpers. Projects are created directly (status set at construction, which the
-protected FSM field allows) so the ledger can be tested without the workflow."""
+protected FSM field allows) so the ledger can be tested without the workflow. A project created
+approved (or later) with an approved amount gets its commitment through the ledger's service, as
+the approval step would record it, while its year is open."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ import itertools
 from decimal import Decimal
 
 from fundadmin.models import FundYear
-from ledger.services import appropriation_record, payment_post
+from ledger.services import appropriation_record, commitment_record, payment_post
+from projects import process
 from projects.models import Project, Settlement, Status
 from tests.factories import UserFactory
 
@@ -23,17 +26,23 @@ def project_create(
     is_small_group: bool = False,
     proposer=None,
     title: str = "关爱独居老人上门服务",
+    commit: bool = True,
 ) -> Project:
-    return Project.objects.create(
+    project = Project.objects.create(
         community=fund_year.community,
         fund_year=fund_year,
-        number=f"T{fund_year.year}-{next(_numbers):05d}",
+        number=f"T{fund_year.year}-P{next(_numbers):05d}",  # never reads as a voucher label (2026-0002)
         title=title,
         proposer=proposer or UserFactory(),
         status=status,
         approved_amount=approved_amount,
         is_small_group=is_small_group,
     )
+    approved = status in (*process.COMMITTED_STATES, *process.PAID_STATES, Status.CLOSED)
+    open_year = not FundYear.objects.get(pk=fund_year.pk).is_closed
+    if commit and approved and approved_amount is not None and open_year:
+        commitment_record(project=project, amount=approved_amount, by=None)
+    return project
 
 
 def settlement_create(project: Project, amount: Decimal, paid_on: datetime.date, *, by=None) -> Settlement:

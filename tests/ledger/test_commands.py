@@ -40,11 +40,23 @@ def test_close_fund_year_command_closes_and_is_idempotent(books, capsys):
 
 
 @time_machine.travel(datetime.datetime(2026, 1, 5, 9, 0))
+def test_close_fund_year_command_lists_the_carried_commitments(books, capsys):
+    # Until issue 14 an unpaid approved project refused the close ("尚未支付"); now the close carries
+    # its commitment into the next year and the report lists it (Art. 13).
+    project = project_create(books, status=Status.SIGNED, approved_amount=D("5.00"))
+    call_command("close_fund_year", "2025")
+    out = capsys.readouterr().out
+    assert "已批准未支付的项目 1 个" in out and f"{project.number} {project.title} 5.00 元" in out
+    call_command("close_fund_year", "2025")  # again: nothing changes, the report still lists it
+    out = capsys.readouterr().out
+    assert "此前结转" in out and project.number in out
+
+
+@time_machine.travel(datetime.datetime(2027, 1, 5, 9, 0))
 def test_close_fund_year_command_fails_naming_the_reason(books, capsys):
-    project_create(books, status=Status.SIGNED, approved_amount=D("5.00"))
     with pytest.raises(CommandError):
-        call_command("close_fund_year", "2025")
-    assert "尚未支付" in capsys.readouterr().err
+        call_command("close_fund_year", "2026")
+    assert "请先结转以前年度" in capsys.readouterr().err
     with pytest.raises(CommandError, match="没有找到"):
         call_command("close_fund_year", "2019")
 

@@ -4,6 +4,7 @@ database itself."""
 import datetime
 from decimal import Decimal
 
+import psycopg
 import pytest
 from django.contrib.admin.sites import site
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
 
 from ledger.models import JournalEntry
+from tests.conftest import tamper
 from tests.factories import FundYearFactory, UserFactory
 
 from .factories import funded
@@ -114,6 +116,7 @@ def test_voucher_numbers_are_unique_per_year(entry):
 
 
 @pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     "sql",
     [
@@ -142,6 +145,11 @@ def test_postgres_trigger_refuses_update_and_delete(entry, sql):
             stage="payment",
         )
     )
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    # The trigger refuses the owner and a superuser who leaves triggers on (a separate superuser
+    # connection: the suite runs as the app role) ...
+    with pytest.raises(psycopg.Error, match="append-only"):
+        tamper(sql, [entry.pk], bypass_triggers=False)
+    # ... and the app role has no UPDATE or DELETE privilege on the journal at all.
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, [entry.pk])
     assert JournalEntry.objects.get(pk=entry.pk).summary == entry.summary

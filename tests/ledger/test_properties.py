@@ -1,5 +1,7 @@
 """Property tests (hypothesis): random sequences of appropriations, payments, reversals and
-closes, checked step by step against an independent model of the books (Art. 5, 13, 17)."""
+closes, checked step by step against an independent model of the books (Art. 5, 13, 17) — and,
+since issue 14, of the commitments: a payment consumes what its approval committed, a reversed
+payment holds it again, the close carries it with its money or is refused."""
 
 import datetime
 from dataclasses import dataclass, field
@@ -40,10 +42,15 @@ class Year:
     carry_over: Decimal = ZERO
     received: Decimal = ZERO
     spent: Decimal = ZERO
+    committed: Decimal = ZERO  # held by reversed payments not posted again, or carried in
 
     @property
     def cash(self) -> Decimal:
         return self.carry_over + self.received - self.spent
+
+    @property
+    def available(self) -> Decimal:
+        return self.allocation + self.carry_over - self.committed - self.spent
 
 
 @dataclass
@@ -93,12 +100,15 @@ def _run(ops):
                     project = project_create(fund_year, approved_amount=arg)
                     settlement = settlement_create(project, arg, datetime.date(current, 6, 1))
                     e = payment_post(settlement=settlement, by=None)
-                assert y.cash >= arg
+                assert y.cash >= arg and y.available >= arg
                 y.spent += arg
                 model.entries.append((e.pk, Kind.PAYMENT, arg, current))
                 model.projects[e.pk] = project.number
             except ValidationError as error:
-                assert error.code == "overdraft" and y.cash < arg
+                if error.code == "insufficient_funds":  # the approval's commitment, checked first
+                    assert y.available < arg
+                else:
+                    assert error.code == "overdraft" and y.cash < arg
         elif op == "reverse":
             candidates = [e for e in model.entries if e[0] not in model.reversed]
             if not candidates:
@@ -112,20 +122,29 @@ def _run(ops):
                     y.received -= amount
                 else:
                     y.spent -= amount
+                    y.committed += amount  # owed again until posted again
                 model.reversed.add(pk)
             except ValidationError as error:
                 assert error.code == "overdraft" and kind == Kind.APPROPRIATION and y.cash < amount
         elif op == "close":
-            result = fund_year_close(fund_year=fund_year, by=None, today=AFTER)
-            assert result.surplus == y.cash
-            model.years.setdefault(current + 1, Year(result.next_year.allocation)).carry_over = y.cash
-            current += 1
+            try:
+                result = fund_year_close(fund_year=fund_year, by=None, today=AFTER)
+            except ValidationError as error:
+                # The commitments cross the year end with their money, or not at all.
+                assert error.code == "commitments_exceed_surplus" and y.committed > y.cash
+            else:
+                assert y.committed <= y.cash
+                assert result.surplus == y.cash and result.carried_total == y.committed
+                nxt = model.years.setdefault(current + 1, Year(result.next_year.allocation))
+                nxt.carry_over, nxt.committed, y.committed = y.cash, nxt.committed + y.committed, ZERO
+                current += 1
         for year, expected in model.years.items():
             fy = FundYear.objects.filter(community=community, year=year).first()
             if fy is None:
                 continue
             b = fund_balances(fy)
             assert (b.carry_over, b.received, b.spent) == (expected.carry_over, expected.received, expected.spent)
+            assert b.committed == expected.committed
             assert b.cash >= 0
             if year == current:
                 assert b.available >= 0

@@ -11,6 +11,7 @@ from ledger.selectors import committee_summary, fund_balances, small_group_share
 from ledger.services import appropriation_record, entry_reverse, fund_year_close, payment_post
 from ledger.verification import ledger_verify
 from projects.models import BudgetLine, Status
+from projects.selectors import small_group_usage
 from tests.factories import FundYearFactory
 
 from .factories import funded, paid_project, project_create, settlement_create
@@ -241,19 +242,27 @@ def test_a_closed_year_takes_no_new_entries(fy2025, fy2026):
     assert "year_closed" in codes(excinfo)
 
 
-def test_close_refused_before_year_end_with_earlier_year_open_or_unpaid_projects(fy2025, fy2026):
+def test_close_refused_before_year_end_or_with_earlier_year_open(fy2025, fy2026):
     with pytest.raises(ValidationError) as excinfo:
         fund_year_close(fund_year=fy2026, by=None, today=datetime.date(2026, 12, 31))
     assert "year_not_ended" in codes(excinfo)
     with pytest.raises(ValidationError) as excinfo:
         fund_year_close(fund_year=fy2026, by=None, today=AFTER)
     assert "previous_year_open" in codes(excinfo)
-    project_create(fy2025, status=Status.SIGNED, approved_amount=D("10.00"))
-    with pytest.raises(ValidationError) as excinfo:
-        fund_year_close(fund_year=fy2025, by=None, today=AFTER)
-    assert "year_has_commitments" in codes(excinfo)
+    fy2026.refresh_from_db()
+    assert not fy2026.is_closed and not JournalEntry.objects.exists()
+
+
+def test_close_carries_unpaid_approved_projects_instead_of_refusing(fy2025, fy2026):
+    # Until issue 14 this close was refused ("year_has_commitments": 以下已批准项目尚未支付); the
+    # refusal is gone — the commitment is carried with its money (SPEC.md: commitments cross the
+    # year end, Art. 13).
+    funded(fy2025)
+    project = project_create(fy2025, status=Status.SIGNED, approved_amount=D("10.00"))
+    result = fund_year_close(fund_year=fy2025, by=None, today=AFTER)
     fy2025.refresh_from_db()
-    assert not fy2025.is_closed and not JournalEntry.objects.exists()
+    assert fy2025.is_closed and [c.number for c in result.carried] == [project.number]
+    assert fund_balances(fy2025).committed == D("0.00") and fund_balances(fy2026).committed == D("10.00")
 
 
 # -- selectors ---------------------------------------------------------------------------------------
@@ -268,8 +277,13 @@ def test_committed_and_small_group_share(fy2026):
     project_create(fy2026, status=Status.REJECTED, is_small_group=True)
     b = fund_balances(fy2026)
     assert (b.committed, b.available) == (D("5000.00"), D("95000.00"))
-    share = small_group_share(fy2026)
+    # The cap as the approval rules see it: the ledger's approved small-group money plus the
+    # budgets of those still on their way to approval (projects.selectors).
+    share = small_group_usage(fy2026)
     assert (share.used, share.cap, share.within_cap) == (D("6500.00"), D("20000.00"), True)
+    # The ledger alone counts what approved projects hold (the book page, the committee view).
+    ledger_share = small_group_share(fy2026)
+    assert (ledger_share.used, ledger_share.cap) == (D("5000.00"), D("20000.00"))
 
 
 def test_committee_summary_in_bounded_queries(community, django_assert_num_queries):

@@ -48,6 +48,7 @@ ALLOWED = {
     "sign_as_committee_secretary": {KS},
     "settle": {FI},
     "settle_without_invoice": {FI},
+    "repost_payment": {FI},  # finance keep the books: a reversed payment is posted again (Art. 13, 17)
     "start_completion_notice": {CS},
     "close": {CS},
 }

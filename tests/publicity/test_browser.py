@@ -17,6 +17,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _fits(p) -> bool:
+    # Measured once the page's stylesheet has loaded: right after a click the layout may still be
+    # unstyled (a textarea at its default 40 columns), which failed depending on test order.
+    p.wait_for_load_state("load")
     return p.evaluate("document.documentElement.scrollWidth") <= 360
 
 

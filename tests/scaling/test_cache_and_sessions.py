@@ -19,6 +19,7 @@ from django.db import connection
 from fundadmin.apps import create_cache_tables
 from fundadmin.settings.cluster import CACHE_TABLE, FRAGMENT_CACHE, caches_from_env
 from publicity import ratelimit
+from tests.conftest import switch_to_app, switch_to_owner
 
 PRODUCTION_ENV = {
     "SECRET_KEY": "scaling-" + "k3y-" * 12,
@@ -53,8 +54,24 @@ def production_settings(monkeypatch, **env) -> dict:
     return {k: getattr(module, k) for k in dir(module) if k.isupper()}
 
 
-@pytest.mark.django_db
-def test_two_app_servers_share_one_rate_limit_count(settings, rf, monkeypatch):
+@pytest.fixture
+def as_migrations_run(settings):
+    """The cache table is created by `migrate`, which runs as the owner role (scripts/db-roles);
+    the suite runs as the app role, which may not create tables. Run this test as the owner and
+    drop the table again afterwards (a transactional test's flush leaves tables in place). Use
+    with django_db(transaction=True)."""
+    switch_to_owner()
+    try:
+        yield
+    finally:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {CACHE_TABLE}")
+        switch_to_app()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_app_servers_share_one_rate_limit_count(as_migrations_run, settings, rf, monkeypatch):
     config = production_settings(monkeypatch)["CACHES"]
     settings.CACHES = config
     create_cache_tables(sender=apps.get_app_config("fundadmin"), using="default", verbosity=0)
@@ -76,8 +93,8 @@ def test_two_app_servers_share_one_rate_limit_count(settings, rf, monkeypatch):
     assert ratelimit.allow(other, "objection")
 
 
-@pytest.mark.django_db
-def test_migrate_creates_the_database_cache_table(settings):
+@pytest.mark.django_db(transaction=True)
+def test_migrate_creates_the_database_cache_table(as_migrations_run, settings):
     """No extra deployment step: the post-migrate hook runs createcachetable."""
     from django.core.management.sql import emit_post_migrate_signal
 

@@ -93,3 +93,46 @@ def test_documents_are_what_was_uploaded(closed_project):
 def test_files_live_in_the_test_folder(closed_project, settings):
     doc = closed_project.documents.first()
     assert str(doc.file.path).startswith(str(settings.MEDIA_ROOT))
+
+
+POLYGLOT = b"%PDF-1.4\n<html><body><script>alert(document.domain)</script></body></html>\n%%EOF\n"
+
+
+def test_entries_are_named_by_their_detected_type_never_the_uploaders_extension(closed_project, people):
+    """Issue 15, reproduction 7: a PDF/HTML polyglot uploaded as poly.html used to ship as
+    documents/000016-meeting_minutes-poly.html and open as a web page once unzipped."""
+    from django.core.files.base import ContentFile
+
+    # Uploaded while the project ran (the sniffer accepts it: it starts as a PDF); the name is
+    # the uploader's.
+    doc = Document(
+        project=closed_project,
+        kind=Document.Kind.OTHER,
+        original_name="poly.html",
+        content_type="application/pdf",
+        size=len(POLYGLOT),
+        sha256=hashlib.sha256(POLYGLOT).hexdigest(),
+        uploaded_by=people[Role.COMMUNITY_SECRETARY],
+        stage="payment",
+    )
+    doc.file.save("poly.html", ContentFile(POLYGLOT), save=False)
+    doc.save()
+    archive, rows = dossier_zip(closed_project, pdf=FAKE_PDF)
+    [row] = [r for r in rows if r.source_id == str(doc.pk)]
+    assert row.path == f"documents/{doc.pk:06d}-other-poly.pdf"
+    names = _open(archive).namelist()
+    assert row.path in names and not any(n.endswith((".html", ".htm")) for n in names)
+    # Whatever the name says, every document entry ends in the extension its bytes earn.
+    for r in rows:
+        if r.source == "document":
+            assert r.path.rsplit(".", 1)[-1] in {"pdf", "jpg", "png", "webp", "bin"}
+
+
+def test_entry_names_keep_nothing_that_could_lie():
+    from supervision.dossier import entry_name
+
+    assert entry_name("documents/000001-other", "照片\u202egnp.exe", b"\x89PNG\r\n\x1a\n....") == (
+        "documents/000001-other-照片_gnp.png"
+    )
+    assert entry_name("documents/000002-other", "notes.txt", b"plain words") == "documents/000002-other-notes.bin"
+    assert entry_name("documents/000003-other", "../../etc/passwd", b"%PDF-") == "documents/000003-other-passwd.pdf"
