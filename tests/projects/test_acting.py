@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass
 
 import pytest
@@ -28,7 +29,7 @@ from projects import facts as project_facts
 from projects import machine, process, services
 from projects.models import Review, Signature, Status
 from projects.next_step import Holders, next_step
-from supervision.dossier import dossier_context
+from supervision.dossier import dossier_context, dossier_zip
 from tests.factories import grant, user_with_role
 
 from .helpers import PDF, Clock, lines, new_project, plan_fields, walk
@@ -271,6 +272,13 @@ def test_the_approval_says_who_approved_and_for_whom(cast, community, fund_year,
         [project], kinds=set().union(*(r.reads for r in process.APPROVE_FOR_COMMITTEE.all_rules))
     )[0]
     assert machine.verdict(process.APPROVE_FOR_COMMITTEE, project, people[KM], facts)
+    # Where the step is taken: for whom, the period, and the written authorisation it rests on.
+    client.force_login(people[KM])
+    act = client.get(reverse("projects:act", args=[project.pk, process.APPROVE_FOR_COMMITTEE.verb]))
+    note = act.content.decode().split('id="acting-note"', 1)[1].split("</p>", 1)[0]
+    assert f"代行期间 {acting.starts_on:%Y-%m-%d} 至 {acting.ends_on:%Y-%m-%d}" in note
+    assert reverse("setup:acting_authorisation", args=[acting.pk]) in note
+    assert "本事项将记为“张德明代李伟（党工委书记）”" in note
     approve(project, people[KM], Review.Kind.COMMITTEE)
     # The record: who signed, and for whom, under which authorisation.
     review = Review.objects.get(project=project, kind=Review.Kind.COMMITTEE)
@@ -295,8 +303,19 @@ def test_the_approval_says_who_approved_and_for_whom(cast, community, fund_year,
     pdf = client.get(reverse("publicity:application_form_pdf", args=[project.pk]))
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages).replace(" ", "")
     assert "张德明代李伟（党工委书记）" in text
-    # The dossier.
-    assert "张德明代李伟（党工委书记）" in render_to_string("supervision/dossier.html", dossier_context(project))
+    # The dossier: who for whom, the period, and the written authorisation itself in the ZIP,
+    # its bytes matching the SHA-256 recorded when it was uploaded (Art. 11).
+    dossier = render_to_string("supervision/dossier.html", dossier_context(project))
+    assert "张德明代李伟（党工委书记）" in dossier
+    assert f"代行职责：张德明代李伟（党工委书记，{community.committee.name}），2026年11月" in dossier
+    assert acting.authorisation_sha256 in dossier
+    archive, rows = dossier_zip(project, pdf=PDF)
+    (row,) = [r for r in rows if r.source == "acting"]
+    assert (
+        row.source_id == str(acting.pk) and row.matches and row.path.startswith("acting/") and row.path.endswith(".pdf")
+    )
+    with zipfile.ZipFile(archive) as zf:
+        assert zf.read(row.path) == PDF
 
 
 def test_a_signature_under_an_acting_period_keeps_who_signed_and_for_whom(cast, community, fund_year, clock, client):
@@ -315,7 +334,9 @@ def test_a_signature_under_an_acting_period_keeps_who_signed_and_for_whom(cast, 
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages).replace(" ", "")
     block = text.split("发票会签", 1)[1]
     assert "张德明代李伟" in block
-    assert "张德明代李伟" in render_to_string("supervision/dossier.html", dossier_context(project))
+    dossier = render_to_string("supervision/dossier.html", dossier_context(project))
+    assert f"张德明代李伟<br>代行职责 {clock.day:%Y-%m-%d} 至 {clock.day:%Y-%m-%d}" in dossier
+    assert acting.authorisation_sha256 in dossier
     assert Signature.objects.filter(signer=people[KM]).count() == 1
 
 
