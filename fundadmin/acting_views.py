@@ -16,6 +16,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from . import services
+from .formats import date_table
 from .forms import ActingEndForm, ActingForm
 from .models import ActingAssignment, RoleAssignment, User
 from .permissions import acting_principals, may_read_acting, may_record_acting
@@ -102,7 +103,7 @@ def acting(request):
             messages.success(
                 request,
                 f"已登记：{record.acting_name}（{record.role_label}），"
-                f"{record.starts_on:%Y-%m-%d} 至 {record.ends_on:%Y-%m-%d}。",
+                f"{date_table(record.starts_on)} 至 {date_table(record.ends_on)}。",
             )
             return redirect("setup:acting")
     return _page(request, form)

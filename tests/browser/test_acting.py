@@ -78,7 +78,10 @@ def test_an_acting_leader_approves_and_every_page_says_for_whom(page, community,
     sentence = page.locator("#next .next-sentence").inner_text()
     assert f"{committee}（张德明代李伟）党工委班子会议批准" in sentence, sentence
     page.get_by_role("link", name="党工委班子会议批准", exact=True).click()
-    assert "本事项将记为“张德明代李伟（党工委书记）”" in page.locator("#acting-note").inner_text()
+    note = page.locator("#acting-note")
+    assert "本事项将记为“张德明代李伟（党工委书记）”" in note.inner_text()
+    assert f"代行期间 {monday.isoformat()} 至 {friday.isoformat()}" in note.inner_text()
+    assert note.get_by_role("link", name="书面授权").get_attribute("href").startswith("/setup/acting/")
     shot(page, "act")
     page.fill("#id_meeting_date", monday.isoformat())
     page.fill("#id_meeting_attendees", "党工委班子成员5人")
