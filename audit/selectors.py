@@ -50,17 +50,49 @@ def timeline(community, criteria: TimelineFilter | None = None) -> QuerySet[Audi
     return qs.order_by("seq" if c.oldest_first else "-seq")
 
 
-def timeline_actors(community) -> list[tuple[int, str]]:
-    """The people who appear in the community's trail, for the filter (one query)."""
-    rows = (
+class Trail:
+    """A filtered trail for a Paginator: ``count()`` and slices, each one query.
+
+    A slice reads the page's sequence numbers first, by a subquery the (community, seq) index
+    answers alone (an index-only scan, backward for newest first), then those rows by ``seq``.
+    Asked for the rows directly, PostgreSQL walks the *global* ``seq`` index backward and filters
+    on the community — it assumes the community's events are spread evenly over the chain, so for
+    an older community it reads most of the city's trail to find a page (issue 17). The count is
+    the same index's index-only scan: the community's events, not the city's.
+    """
+
+    def __init__(self, events: QuerySet[AuditEvent]):
+        self.events = events
+
+    def count(self) -> int:
+        return self.events.order_by().count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            return self[key : key + 1][0]
+        order = self.events.query.order_by
+        seqs = self.events.values("seq")[key]
+        return list(AuditEvent.objects.filter(seq__in=seqs).order_by(*order))
+
+
+def timeline_actor_rows(community) -> QuerySet:
+    """(actor id, name) of everyone in the community's trail: the query ``timeline_actors`` runs."""
+    return (
         community_events(community)
         .filter(actor__isnull=False)
         .values_list("actor_id", "actor_name")
         .order_by("actor_name")
         .distinct()
     )
+
+
+def timeline_actors(community) -> list[tuple[int, str]]:
+    """The people who appear in the community's trail, for the filter (one query)."""
     seen: dict[int, str] = {}
-    for actor_id, name in rows:
+    for actor_id, name in timeline_actor_rows(community):
         seen.setdefault(actor_id, name)
     return sorted(seen.items(), key=lambda item: item[1])
 

@@ -43,4 +43,6 @@ def inbox_items(user, calendar: WorkingCalendar | None = None) -> list[InboxItem
     for source in sources():
         items.extend(source(user, calendar))
     far = datetime.date.max
-    return sorted(items, key=lambda i: (i.deadline.date if i.deadline else far, i.title))
+    # A total order (the address breaks ties between two items of one title): the same list on
+    # every database and in every process.
+    return sorted(items, key=lambda i: (i.deadline.date if i.deadline else far, i.title, i.action, i.url))

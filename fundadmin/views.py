@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -8,19 +9,25 @@ from .permissions import acting_today
 from .roles import ACTING_ROLES, Role
 from .workdays import CONVENTION_NOTE, WorkingCalendar
 
+INBOX_PAGE = 50  # items a page; the earliest deadlines first
+
 
 @login_required
 def inbox(request):
     calendar = WorkingCalendar()
     today = timezone.localdate()
     items = inbox_items(request.user, calendar)
+    # Everything the person must act on is in the list, paged; the counts are over all of it.
+    page = Paginator(items, INBOX_PAGE).get_page(request.GET.get("page"))
     roles = list(RoleAssignment.objects.active().filter(user=request.user).select_related("community", "committee"))
     held = {a.role for a in roles}
     return render(
         request,
         "fundadmin/inbox.html",
         {
-            "items": [(item, item.is_overdue(today)) for item in items],
+            "items": [(item, item.is_overdue(today)) for item in page.object_list],
+            "page": page,
+            "total": len(items),
             "overdue_count": sum(item.is_overdue(today) for item in items),
             "roles": roles,
             # Acting periods running today that this person is in, either side (代行职责).

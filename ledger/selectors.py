@@ -71,6 +71,11 @@ class FundBalances:
         return self.fund - self.committed - self.spent
 
     @property
+    def carry_forward(self) -> Decimal:
+        """What is not spent of the year's fund: it carries over to the next year (Art. 13)."""
+        return self.fund - self.spent
+
+    @property
     def cash(self) -> Decimal:
         return self.carry_over + self.received - self.spent
 

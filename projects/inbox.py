@@ -26,7 +26,8 @@ from .models import Project
 from .next_step import Holders, next_step
 from .process import Status
 
-CANDIDATES = 200  # projects read per inbox at most; a list that is cut says so
+# Every candidate is read: the inbox lists everything a person must act on (the page pages it)
+# and counts what is overdue over all of it, never over a cut.
 
 
 @cache
@@ -41,7 +42,8 @@ def _states_by_permission() -> dict[str, frozenset[str]]:
 
 
 def _candidates(user):
-    """Projects in a state where some permission the user holds, in that project's scope, acts."""
+    """Projects in a state where some permission the user holds, in that project's scope, acts —
+    all of them (no cut: what is not read here would silently be missing from the inbox)."""
     states: dict[tuple[str, int], set[str]] = {}  # (scope level, scope pk) -> states where it acts
     for codename, where in _states_by_permission().items():
         for pk in scopes_with(user, codename):
@@ -55,7 +57,7 @@ def _candidates(user):
         Project.objects.filter(query)
         .select_related("community__committee", "fund_year")
         .with_budget_total()
-        .order_by("status_changed_at", "pk")[:CANDIDATES]
+        .order_by("status_changed_at", "pk")  # not nullable: one order on SQLite and PostgreSQL
     )
 
 

@@ -9,18 +9,18 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import DecimalField, F, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, ExtractMonth
 
 from fundadmin.models import MONEY, Community, FundYear, SpendingCategory, WorkingCommittee
 from fundadmin.permissions import scopes_with
 from fundadmin.workdays import Deadline, WorkingCalendar, YearDeadlines, year_deadlines
 from ledger.models import JournalEntry, Kind
-from ledger.selectors import carried_commitments, committee_summary, fund_balances, small_group_share
+from ledger.selectors import committee_summary
+from projects.figures import year_figures
 from projects.models import Project
 from projects.process import ENDED_STATES, Status
-from projects.selectors import approval_deadline, with_current_amount
+from projects.selectors import approval_deadline, last_receipt_overdue_by, with_current_amount
 from publicity.annual import annual_statuses
 from publicity.models import Notice, Objection
 
@@ -77,27 +77,22 @@ def opinions_to_answer(user) -> QuerySet[Opinion]:
 # -- the annual report (Art. 16) -------------------------------------------------------------------
 
 
-def _str_money(value) -> str:
-    return str(_money(value))
-
-
 def report_snapshot(fund_year: FundYear) -> dict:
-    """The year's figures as the report freezes them: projects, spending by category, results and
-    residents' satisfaction from the acceptance inspections, the small-group share and the
-    carry-over (Art. 7(2), 12, 13, 16). Generated, never typed."""
-    balances = fund_balances(fund_year)
+    """The year's figures as the report freezes them (``projects.figures``, the same figures as
+    the annual summary), with what the report adds: each project's acceptance result, residents'
+    satisfaction from the inspections and the projects counted by outcome (Art. 7(2), 12, 13, 16).
+    Generated, never typed."""
     projects = list(
         with_current_amount(fund_year.projects.exclude(status=Status.DRAFT))
         .select_related("category", "settlement")
         .prefetch_related("inspections")
         .order_by("number")
     )
-    categories = {c.name: {"count": 0, "approved": ZERO, "paid": ZERO} for c in SpendingCategory.objects.all()}
-    rows, respondents, satisfied = [], 0, 0
+    data = year_figures(fund_year, projects)
+    respondents, satisfied = 0, 0
     done_states = (Status.PAID, Status.COMPLETION_NOTICE, Status.CLOSED)
     counts = {"total": len(projects), "completed": 0, "in_progress": 0, "ended": 0}
-    for p in projects:
-        paid = p.settlement.amount if hasattr(p, "settlement") else ZERO
+    for p, row in zip(projects, data["projects"], strict=True):
         passed = [i for i in p.inspections.all() if i.passed]
         inspection = passed[-1] if passed else None
         if inspection is not None:
@@ -109,71 +104,16 @@ def report_snapshot(fund_year: FundYear) -> dict:
             counts["ended"] += 1
         else:
             counts["in_progress"] += 1
-        rows.append(
-            {
-                "number": p.number,
-                "title": p.title,
-                "category": p.category.name if p.category else "",
-                "status": p.get_status_display(),
-                "is_small_group": p.is_small_group,
-                "approved_amount": _str_money(p.approved_amount) if p.approved_amount is not None else "",
-                "paid_amount": _str_money(paid),
-                "quality": inspection.get_quality_grade_display() if inspection else "",
-                "satisfaction_percent": str(inspection.satisfaction_percent) if inspection else "",
-            }
-        )
-        if p.status in (Status.WITHDRAWN, Status.REJECTED) or p.category is None:
-            continue
-        bucket = categories.setdefault(p.category.name, {"count": 0, "approved": ZERO, "paid": ZERO})
-        bucket["count"] += 1
-        bucket["approved"] += p.approved_amount or ZERO
-        bucket["paid"] += paid
-    share = small_group_share(fund_year, balances)
-    # Art. 13: approved, unpaid projects carried (or, before the close, to be carried) into next year.
-    carried = carried_commitments(fund_year)
-    carried_by_number = {p.number: amount for p, amount in carried}
-    for row in rows:
-        row["carried_amount"] = (
-            _str_money(carried_by_number[row["number"]]) if row["number"] in carried_by_number else ""
-        )
+        row["quality"] = inspection.get_quality_grade_display() if inspection else ""
+        row["satisfaction_percent"] = str(inspection.satisfaction_percent) if inspection else ""
     satisfaction = (Decimal(satisfied) * 100 / respondents).quantize(Decimal("0.1")) if respondents else None
-    data = {
-        "community": fund_year.community.name,
-        "applicant": fund_year.community.applicant_name,
-        "year": fund_year.year,
-        "allocation": _str_money(balances.allocation),
-        "carry_over": _str_money(balances.carry_over),
-        "fund": _str_money(balances.fund),
-        "received": _str_money(balances.received),
-        "spent": _str_money(balances.spent),
-        "committed": _str_money(balances.committed),
-        # Art. 13: what is not spent this year carries over to the next.
-        "carry_forward": _str_money(balances.fund - balances.spent),
-        "small_group": {
-            "used": _str_money(share.used),
-            "cap": _str_money(share.cap),
-            "percent": str(share.percent_of_fund) if share.percent_of_fund is not None else "",
-            "within_cap": share.within_cap,
-        },
-        "counts": counts,
-        "satisfaction": {
-            "respondents": respondents,
-            "satisfied": satisfied,
-            "percent": str(satisfaction) if satisfaction is not None else "",
-        },
-        "categories": [
-            {"name": name, "count": v["count"], "approved": _str_money(v["approved"]), "paid": _str_money(v["paid"])}
-            for name, v in categories.items()
-        ],
-        "projects": rows,
-        "carried": {
-            "done": fund_year.is_closed or balances.commitments_carried_out > 0,
-            "to_year": fund_year.year + 1,
-            "total": _str_money(sum((amount for _, amount in carried), ZERO)),
-            "projects": [{"number": p.number, "title": p.title, "amount": _str_money(amount)} for p, amount in carried],
-        },
+    data["counts"] = counts
+    data["satisfaction"] = {
+        "respondents": respondents,
+        "satisfied": satisfied,
+        "percent": str(satisfaction) if satisfaction is not None else "",
     }
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False))
+    return data
 
 
 def snapshot_hash(snapshot: dict) -> str:
@@ -236,6 +176,16 @@ def _fund_years(communities, year: int) -> dict:
     return {fy.community_id: fy for fy in FundYear.objects.filter(community__in=communities, year=year)}
 
 
+def _approval_counts(waiting, shown: list, today: datetime.date, calendar: WorkingCalendar) -> tuple[int, int]:
+    """All the projects awaiting approval and the overdue among them; no query unless cut off."""
+    if len(shown) < LIST_LIMIT:
+        return len(shown), sum(1 for a in shown if a.overdue)
+    counts = waiting.order_by().aggregate(
+        n=Count("pk"), late=Count("pk", filter=Q(received_on__lte=last_receipt_overdue_by(today, calendar)))
+    )
+    return counts["n"], counts["late"]
+
+
 def _count(rows: list, qs) -> int:
     """How many rows ``qs`` has, given the first LIST_LIMIT of them: no query unless cut off."""
     return len(rows) if len(rows) < LIST_LIMIT else qs.count()
@@ -268,7 +218,9 @@ class Dashboard:
     year: int
     today: datetime.date
     summary: object
-    approvals: list[ApprovalRow] = field(default_factory=list)
+    approvals: list[ApprovalRow] = field(default_factory=list)  # the first LIST_LIMIT, earliest deadline first
+    approval_count: int = 0  # all of them, not the LIST_LIMIT shown
+    approval_overdue_count: int = 0  # over all of them too (Art. 11)
     notices_ending: list = field(default_factory=list)
     objections: list = field(default_factory=list)
     objection_count: int = 0
@@ -276,6 +228,7 @@ class Dashboard:
     opinion_count: int = 0
     unpaid: list = field(default_factory=list)
     unpaid_total: Decimal = ZERO
+    unpaid_count: int = 0
     by_category: list[Bar] = field(default_factory=list)
     by_month: list[Bar] = field(default_factory=list)
     reports: list[ReportStatus] = field(default_factory=list)
@@ -286,7 +239,12 @@ class Dashboard:
 
     @property
     def overdue_count(self) -> int:
-        return sum(1 for a in self.approvals if a.overdue)
+        return self.approval_overdue_count
+
+    @property
+    def approvals_hidden(self) -> int:
+        """How many waiting approvals the panel does not list (it says so, and links to them)."""
+        return self.approval_count - len(self.approvals)
 
 
 def spending_bars(committee: WorkingCommittee, year: int) -> tuple[list[Bar], list[Bar]]:
@@ -329,7 +287,9 @@ def committee_dashboard(
         Project.objects.filter(community__committee=committee)
         .awaiting_approval()
         .select_related("community")
-        .order_by("received_on", "pk")
+        # Earliest deadline first; a form not yet received has no deadline and comes last, on
+        # SQLite as on PostgreSQL (they put NULLs at opposite ends unless told).
+        .order_by(F("received_on").asc(nulls_last=True), "pk")
     )
     for p in waiting[:LIST_LIMIT]:
         deadline = approval_deadline(p, calendar)
@@ -338,6 +298,9 @@ def committee_dashboard(
         if deadline is not None and not overdue:
             left = calendar.working_days_between(today, deadline.date).days
         dash.approvals.append(ApprovalRow(p, deadline, overdue, left))
+    # The counts are over every waiting project, not the rows shown: one query, the overdue ones
+    # by the latest receipt date whose deadline has passed (a filter, not a deadline per row).
+    dash.approval_count, dash.approval_overdue_count = _approval_counts(waiting, dash.approvals, today, calendar)
 
     horizon = calendar.add_working_days(today, NOTICE_HORIZON_WORKING_DAYS).date
     dash.notices_ending = list(
@@ -368,8 +331,10 @@ def committee_dashboard(
     dash.unpaid = list(unpaid.order_by("status_changed_at", "pk")[:LIST_LIMIT])
     if len(dash.unpaid) < LIST_LIMIT:
         dash.unpaid_total = _money(sum((p.approved_amount or ZERO for p in dash.unpaid), ZERO))
-    else:
-        dash.unpaid_total = _money(unpaid.aggregate(s=Sum("approved_amount"))["s"])
+        dash.unpaid_count = len(dash.unpaid)
+    else:  # cut off: the count and the sum are over all of them
+        total = unpaid.order_by().aggregate(s=Sum("approved_amount"), n=Count("pk"))
+        dash.unpaid_total, dash.unpaid_count = _money(total["s"]), total["n"]
     dash.by_category, dash.by_month = spending_bars(committee, year)
     fund_years = {row.community.pk: row.fund_year for row in summary.rows if row.fund_year is not None}
     dash.reports = report_statuses(communities, year, today, fund_years)

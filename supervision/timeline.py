@@ -8,10 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import connection
 from django.shortcuts import get_object_or_404, redirect, render
+from django.test.utils import CaptureQueriesContext
 from django.views.decorators.http import require_GET, require_POST
 
-from audit.selectors import latest_verification, timeline_actors
+from audit.selectors import Trail, latest_verification, timeline_actors
 from audit.selectors import timeline as timeline_events
 from audit.sentences import sentence
 from audit.services import chain_verify_and_store
@@ -46,6 +48,29 @@ def _community(request, code: str, codenames: tuple[str, ...] = READ_CODENAMES) 
     return community
 
 
+def explain(community: Community, criteria=None) -> str:
+    """The plans the database chooses for the timeline's first page and for its count (the bench
+    prints them; tests/supervision/test_timeline_plan.py asserts the (community, seq) index)."""
+    events = timeline_events(community, criteria)
+    with CaptureQueriesContext(connection) as page:
+        Paginator(Trail(events), PAGE_SIZE).get_page(1).object_list  # noqa: B018 the count, then the page
+    plans = [
+        f"-- {what}\n{_explain(q['sql'])}" for what, q in zip(("count", "page"), page.captured_queries, strict=True)
+    ]
+    with CaptureQueriesContext(connection) as actors:
+        timeline_actors(community)
+    plans.append(f"-- actors\n{_explain(actors.captured_queries[0]['sql'])}")
+    return "\n".join(plans)
+
+
+def _explain(sql: str) -> str:
+    """The plan of one captured statement (its parameters already inlined by the capture)."""
+    prefix = "EXPLAIN ANALYZE " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+    with connection.cursor() as cursor:
+        cursor.execute(prefix + sql)
+        return "\n".join(" ".join(str(c) for c in row) for row in cursor.fetchall())
+
+
 @login_required
 @require_GET
 def timeline(request, community: str):
@@ -56,7 +81,7 @@ def timeline(request, community: str):
     ]
     form = TimelineFilterForm(request.GET or None, projects=projects, actors=timeline_actors(community))
     criteria = form.criteria()
-    page = Paginator(timeline_events(community, criteria), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(Trail(timeline_events(community, criteria)), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(e, sentence(e)) for e in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from exports.models import Export
@@ -18,6 +20,7 @@ from fundadmin.models import Community, FundYear, WorkingCommittee
 from fundadmin.permissions import can_view, can_view_committee, check, require
 from fundadmin.workdays import CONVENTION_NOTE, WorkingCalendar
 from projects.models import Project
+from projects.process import Stage
 
 from . import services
 from .charts import bar_chart_svg, chart_table
@@ -81,7 +84,7 @@ def opinion_list(request, community: str):
     opinions = (
         Opinion.objects.filter(community=community)
         .select_related("project", "notice")
-        .order_by("answered_at", "-raised_at")
+        .order_by(F("answered_at").asc(nulls_first=True), "-raised_at", "-pk")  # unanswered first, on both databases
     )
     return render(
         request,
@@ -213,6 +216,10 @@ def dashboard(request, committee: str, year: int | None = None):
             "month_chart": bar_chart_svg(dash.by_month, title=f"{dash.year}年度支出（按月份）"),
             "month_text": chart_table(dash.by_month),
             "convention_note": CONVENTION_NOTE,
+            # Where the approvals the panel does not list are: the project list, at the approval stage.
+            "approvals_url": f"{reverse('projects:list')}?{urlencode({'stage': Stage.APPROVAL.value})}",
+            "payment_url": f"{reverse('projects:list')}?{urlencode({'stage': Stage.PAYMENT.value})}",
+            "overdue_url": f"{reverse('projects:list')}?{urlencode({'overdue': 'on'})}",
         },
     )
 

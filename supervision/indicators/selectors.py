@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from fundadmin.formats import money as money_text
@@ -142,7 +142,16 @@ def findings_list(
     if criteria.state == "judged":
         qs = qs.filter(reviews__isnull=False).distinct()
     qs = qs.select_related("community", "committee", "project").prefetch_related(_reviews_prefetch())
-    found = rows(qs.order_by("-year", "committee__code", "community__code", "kind", "pk")[: limit + 1], run)
+    found = rows(
+        qs.order_by(
+            "-year",
+            F("committee__code").asc(nulls_first=True),
+            F("community__code").asc(nulls_first=True),  # a committee's own findings before its communities'
+            "kind",
+            "pk",
+        )[: limit + 1],
+        run,
+    )
     if criteria.state == "unjudged":
         found = [r for r in found if not r.judged_current]
     count = len(found) if len(found) <= limit else qs.count()

@@ -97,3 +97,19 @@ def test_import_command(tmp_path):
     path.write_text("date,kind,name\n2027-02-06,班,春节调休\n2027-02-08,休,春节\n", encoding="utf-8")
     call_command("import_workdays", str(path), "--source", "测试")
     assert is_working_day(D(2027, 2, 6)) and not is_working_day(D(2027, 2, 8))
+
+
+def test_working_days_between_counts_as_the_day_by_day_walk():
+    """The count by arithmetic (issue 17: the inbox counted years of waiting day by day) gives
+    the walk's answer for every pair of days around the published years and into unpublished ones."""
+    calendar = WorkingCalendar()
+    days = [D(2024, 12, 20) + dt.timedelta(days=i) for i in range(0, 800, 3)]
+    for a in days[::7]:
+        for b in days:
+            walked, provisional, day = 0, False, a
+            while day < b:
+                day += dt.timedelta(days=1)
+                provisional |= not calendar.is_published(day.year)
+                walked += calendar.is_working_day(day)
+            count = calendar.working_days_between(a, b)
+            assert (count.days, count.provisional) == (walked, provisional), (a, b)

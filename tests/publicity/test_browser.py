@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from playwright.sync_api import expect
 
 from fundadmin.roles import Role
 from projects.models import Status
@@ -47,7 +48,9 @@ def test_resident_objects_on_a_phone_and_the_project_waits_for_the_committee(
     phone.goto(phone.base + "/objection/")
     phone.fill("#id_code", code.lower())
     phone.get_by_role("button", name="查询").click()
-    assert "待社区答复" in phone.content() and _fits(phone)
+    # A click does not wait for the page it submits to: wait for the answer, then measure.
+    expect(phone.locator("main")).to_contain_text("待社区答复")
+    assert _fits(phone)
 
     # The period ends; the open objection holds the project.
     clock.to(dt.date(2026, 10, 12))
@@ -62,7 +65,7 @@ def test_resident_objects_on_a_phone_and_the_project_waits_for_the_committee(
     page.goto(page.base + f"/publicity/c/{community.code}/objections/")
     page.fill("textarea[name=answer]", "灯具经三家比价，比价单已张贴在公示栏旁。")
     page.get_by_role("button", name="提交答复").click()
-    assert "待党工委决定" in page.content()
+    expect(page.locator("main")).to_contain_text("待党工委决定")
     with pytest.raises(ValidationError):
         project_submit_for_approval(project=in_publicity, by=secretary)
     phone.goto(phone.base + f"/objection/?code={code}")
@@ -78,7 +81,7 @@ def test_resident_objects_on_a_phone_and_the_project_waits_for_the_committee(
     page.check("input[name=outcome][value=dismiss]")
     page.fill("textarea[name=decision]", "比价材料齐全，异议不成立。")
     page.get_by_role("button", name="作出决定").click()
-    assert "已作出决定" in page.content()
+    expect(page.locator("main")).to_contain_text("已作出决定")
     project_submit_for_approval(project=in_publicity, by=secretary)
     assert fresh(in_publicity).status == Status.SUBMITTED
 

@@ -116,7 +116,16 @@ def test_annual_summary_reviewed_then_published(client, people, fund_year, clock
     page = client.get(url).content.decode()
     assert "不公开的草稿" not in page and "困难家庭帮扶" in page
     snapshot = annual_snapshot(fund_year)
-    assert snapshot["small_group"] == {"used": "6000.00", "cap": "20000.00", "share_percent": "6.0"}
+    # Art. 7(2): counted as the approval rules count it — the small-group project is still in its
+    # plan notice, on its way to approval.
+    assert snapshot["small_group"] == {
+        "approved": "0.00",
+        "pending": "6000.00",
+        "used": "6000.00",
+        "cap": "20000.00",
+        "percent": "6.0",
+        "within_cap": True,
+    }
     assert snapshot["spent"] == "0.00" or Decimal(snapshot["spent"]) >= 0
     by_name = {c["name"]: c for c in snapshot["categories"]}
     assert by_name["物业管理服务"]["count"] == 2 and by_name["物业管理服务"]["approved"] == "6000.00"
