@@ -15,11 +15,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from fundadmin.formats import date_prose
-from fundadmin.models import RoleAssignment
+from fundadmin.models import ActingAssignment, RoleAssignment
 from fundadmin.roles import ROLE_BODY, ROLE_SCOPE, ScopeLevel, roles_granting
 from fundadmin.workdays import Deadline
 
@@ -37,34 +37,55 @@ ENDED = {
 
 
 class Holders:
-    """Who holds which role today, for the communities and committees of a page's projects."""
+    """Who holds which role today, for the communities and committees of a page's projects — and,
+    for a principal leader who is away, who acts for them (代行职责): the acting person in their
+    place, named "张德明代李伟", while the period runs. One query for the page: the acting person
+    holds a role in the same body, so their own row is among those read."""
 
     def __init__(self, projects: Iterable[Project], today: datetime.date | None = None):
         projects = list(projects)
         communities = {p.community_id for p in projects}
         committees = {p.community.committee_id for p in projects}
         self._names: dict[tuple[str, int, str], list[tuple[int, str]]] = defaultdict(list)
+        self._acting: dict[tuple[str, int, str], list[tuple[int, str]]] = defaultdict(list)
         if not projects:
             return
-        rows = (
+        acting_user = ActingAssignment.objects.running(today).filter(principal=OuterRef("pk")).values("user_id")[:1]
+        rows = list(
             RoleAssignment.objects.active(today)
             .filter(Q(community__in=communities) | Q(committee__in=committees))
             .filter(user__is_active=True)
+            .annotate(acting_user_id=Subquery(acting_user))
             .select_related("user")
             .order_by("role", "user__username")
         )
+        names = {a.user_id: a.user.display_name for a in rows}
         for a in rows:
             scope = ("community", a.community_id) if a.community_id else ("committee", a.committee_id)
-            self._names[(*scope, a.role)].append((a.user_id, a.user.display_name))
+            if a.acting_user_id in names:
+                # Away: the process waits for the one who acts in their place.
+                self._acting[(*scope, a.role)].append(
+                    (a.acting_user_id, f"{names[a.acting_user_id]}代{a.user.display_name}")
+                )
+            else:
+                self._names[(*scope, a.role)].append((a.user_id, a.user.display_name))
 
-    def of(self, project: Project, role: str) -> list[tuple[int, str]]:
+    def _key(self, project: Project, role: str) -> tuple[str, int, str]:
         level = ROLE_SCOPE[role]
-        key = (
+        scope = (
             ("community", project.community_id)
             if level == ScopeLevel.COMMUNITY
             else ("committee", project.community.committee_id)
         )
-        return self._names.get((*key, role), [])
+        return (*scope, role)
+
+    def of(self, project: Project, role: str) -> list[tuple[int, str]]:
+        """Those who hold ``role`` over the project today in their own right (and are not away)."""
+        return self._names.get(self._key(project, role), [])
+
+    def acting(self, project: Project, role: str) -> list[tuple[int, str]]:
+        """Those who act in ``role`` today for a principal who is away, as (user id, "张德明代李伟")."""
+        return self._acting.get(self._key(project, role), [])
 
 
 @dataclass(frozen=True)
@@ -106,6 +127,7 @@ class NextStep:
 
 def _parties(project: Project, steps: Iterable[Step], holders: Holders) -> tuple[Party, ...]:
     grouped: dict[str, tuple[dict[int, str], list[Step]]] = {}
+    acting: list[tuple[dict[int, str], Step, int, str]] = []
     for step in steps:
         for role in roles_granting(step.permission):
             body, title = ROLE_BODY[role]
@@ -114,8 +136,14 @@ def _parties(project: Project, steps: Iterable[Step], holders: Holders) -> tuple
             for user_id, name in holders.of(project, role):
                 if not (step.not_proposer and user_id == project.proposer_id):
                     members.setdefault(user_id, name)
+            # The separation of duties binds the acting person as it binds the leader.
+            acting += [(members, step, uid, name) for uid, name in holders.acting(project, role)]
             if step not in found:
                 found.append(step)
+    # Named as acting only where their own role does not already let them take the step.
+    for members, step, user_id, name in acting:
+        if not (step.not_proposer and user_id == project.proposer_id):
+            members.setdefault(user_id, name)
     return tuple(Party(who, tuple(members.items()), tuple(found)) for who, (members, found) in grouped.items())
 
 
