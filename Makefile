@@ -6,7 +6,7 @@ UV := $(VENV)/bin/uv
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test test-postgres lint check venv system-deps system-deps-test lock clean bench
+.PHONY: demo test test-postgres lint check venv system-deps system-deps-test lock clean bench screenshots
 
 ## make demo: set up, load demo data for every role (SQLite) and serve on 127.0.0.1:$(PORT), with
 ##   the background worker (notifications, reminder e-mail, PDFs) beside the server, stopped with it.
@@ -37,6 +37,11 @@ tests/guards/node_modules/.installed: tests/guards/package.json tests/guards/pac
 ##   BENCH_ARGS="--scales 0.1 --quick" for a short run; results in bench/results/latest.md
 bench: $(VENV)/.installed system-deps
 	scripts/with-postgres $(PY) bench/all.py $(BENCH_ARGS)
+
+## make screenshots: the main pages of each demo role at 1280 and 360 px into docs/screenshots/
+##   (a fresh demo database in a temporary folder, served on a free loopback port, Debian's chromium)
+screenshots: $(VENV)/.installed system-deps-test
+	$(PY) scripts/screenshots.py
 
 ## make lint: ruff, and the one-way doors between the rooms (import-linter, docs/architecture.md)
 lint: $(VENV)/.installed

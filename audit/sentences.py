@@ -31,11 +31,14 @@ def describer(action: str) -> Describe | None:
 
 
 def who(event: AuditEvent) -> str:
-    """The actor as the sentence names them: 王芳（社区党委书记，桂花社区）."""
+    """The actor as the sentence names them: 王芳（社区党委书记，桂花社区）; an acting leader with the
+    person they acted for, in the role they acted in: 张德明代李伟（党工委书记，东湖街道社区党工委）."""
     if not event.actor_id and event.actor_name in ("", "系统"):
         return "系统"
+    acting_for = (event.changes or {}).get("acting_for") if isinstance(event.changes, dict) else None
+    name = f"{event.actor_name}代{acting_for}" if acting_for else event.actor_name
     detail = "，".join(part for part in (event.actor_role, event.actor_scope) if part)
-    return f"{event.actor_name}（{detail}）" if detail else event.actor_name
+    return f"{name}（{detail}）" if detail else name
 
 
 def what(event: AuditEvent) -> str:

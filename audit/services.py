@@ -91,8 +91,11 @@ def event_record(
 ) -> AuditEvent:
     """Append one event to the chain.
 
-    ``acting_as`` is the RoleAssignment under which the actor acted; the role and its scope are
-    copied into the event so the trail still says who was what after the role is revoked.
+    ``acting_as`` is the role assignment (or anything that reads like one: ``get_role_display``,
+    ``scope_label``) under which the actor acted; the role and its scope are copied into the event
+    so the trail still says who was what after the role is revoked. When the actor acted on
+    someone else's behalf (an acting leader), its ``trail_changes()`` says for whom — at least
+    ``acting_for``, the name — and goes into ``changes``, where ``audit.sentences.who`` reads it.
     """
     with transaction.atomic():
         # Serialise appends (see AuditHead). On SQLite the IMMEDIATE transaction already does.
@@ -100,6 +103,9 @@ def event_record(
         role = scope = ""
         if acting_as is not None:
             role, scope = acting_as.get_role_display(), acting_as.scope_label
+            on_behalf = getattr(acting_as, "trail_changes", None)
+            if on_behalf is not None and on_behalf():
+                changes = {**(changes or {}), **on_behalf()}
         elif actor is not None:
             role, scope = _actor_roles(actor, community or _community_of(obj))
         community = community or _community_of(obj)

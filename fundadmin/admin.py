@@ -11,6 +11,7 @@ from audit.services import event_record
 from . import onboarding, services
 from .forms import ModelForm, MoneyField, SpecificErrorsMixin, VisibleTextMixin
 from .models import (
+    ActingAssignment,
     CalendarYear,
     Community,
     FundYear,
@@ -252,3 +253,14 @@ class JobRunAdmin(ReadOnlyAdmin):
     list_display = ["job", "period", "outcome", "host", "pid", "started_at", "finished_at"]
     list_filter = ["job", "outcome"]
     search_fields = ["job", "period", "host"]
+
+
+@admin.register(ActingAssignment)
+class ActingAssignmentAdmin(ReadOnlyAdmin):
+    """Read here; recorded and ended early on the acting page (系统管理 › 代行职责, /setup/acting/),
+    through the service that checks who may act for whom and uploads the written authorisation."""
+
+    list_display = ["user", "principal", "starts_on", "ends_on", "reason", "recorded_by", "revoked_at"]
+    list_filter = ["principal__role", "principal__committee"]
+    search_fields = ["user__username", "user__full_name", "principal__user__full_name", "reason"]
+    readonly_fields = ["authorisation_sha256"]

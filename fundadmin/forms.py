@@ -207,3 +207,52 @@ class Form(VisibleTextMixin, SpecificErrorsMixin, forms.Form):
 
 class ModelForm(VisibleTextMixin, SpecificErrorsMixin, forms.ModelForm):
     """The project's base model form: every message names its field; no text hides characters."""
+
+
+# -- acting leaders (fundadmin.acting_views) ------------------------------------------------------
+
+
+class ActingForm(Form):
+    """Record who acts for a principal leader who is away (SPEC.md "Acting leaders"). The choices
+    are those the recorder may record for and the people who hold a leadership role beside them;
+    the service checks every rule again (fundadmin.services.acting_record)."""
+
+    principal = forms.ModelChoiceField(label="被代行的负责人", queryset=None, empty_label="请选择")
+    user = forms.ModelChoiceField(
+        label="代行人",
+        queryset=None,
+        empty_label="请选择",
+        help_text="须是同一机构中已有任职的负责人：党工委班子成员代行党工委书记，建管委副主任代行建管委主任，社区党委委员代行社区党委书记。",
+    )
+    starts_on = forms.DateField(
+        label="代行开始日期", widget=forms.DateInput(attrs={"type": "date"}), help_text="当天起生效，不能早于今天。"
+    )
+    ends_on = forms.DateField(
+        label="代行结束日期",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="当天仍由代行人办理，次日起自动结束。",
+    )
+    reason = forms.CharField(label="代行原因", max_length=200, help_text="例如：外出学习、病假、公务出差。")
+    authorisation = forms.FileField(
+        label="书面授权（PDF、JPEG 或 PNG）", help_text="上级或本人签署的书面授权扫描件，按文件内容判断格式。"
+    )
+
+    def __init__(self, *args, principals, deputies, deputy_labels: dict[int, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["principal"].queryset = principals
+        self.fields["principal"].label_from_instance = lambda a: (
+            f"{a.user.display_name} · {a.get_role_display()} · {a.scope_label}"
+        )
+        self.fields["user"].queryset = deputies
+        self.fields["user"].label_from_instance = lambda u: deputy_labels.get(u.pk, u.display_name)
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", "代行结束日期不能早于开始日期。")
+        return data
+
+
+class ActingEndForm(Form):
+    reason = forms.CharField(label="提前结束的原因", max_length=200, help_text="例如：本人已返岗。")

@@ -9,10 +9,18 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from .roles import COMMITTEE_PERMISSIONS, COMMUNITY_PERMISSIONS, ROLE_SCOPE, Body, Role, ScopeLevel
+from .roles import (
+    COMMITTEE_PERMISSIONS,
+    COMMUNITY_PERMISSIONS,
+    PRINCIPAL_ROLES,
+    ROLE_SCOPE,
+    Body,
+    Role,
+    ScopeLevel,
+)
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -277,6 +285,97 @@ class RoleAssignment(models.Model):
             raise ValidationError("该角色的范围是全市，不能任命到某个社区或党工委。", code="scope_system")
         if self.valid_until and self.valid_until < self.valid_from:
             raise ValidationError("截止日期不能早于生效日期。", code="validity_order")
+
+
+def acting_path(instance: ActingAssignment, filename: str) -> str:
+    scope = instance.principal.community or instance.principal.committee
+    return f"acting/{scope.code}/{instance.starts_on:%Y%m%d}-{instance.user_id}/{filename}"
+
+
+class ActingAssignmentQuerySet(models.QuerySet):
+    def running(self, at: datetime.date | None = None) -> ActingAssignmentQuerySet:
+        """The acting periods in force on ``at`` (today): within their dates, not ended early, the
+        principal still holding the role, and the acting person still holding their own role in
+        the same body. Asked on the day, so a period starts and ends on time without a nightly job."""
+        day = at or timezone.localdate()
+        # The same scope as the principal's: their committee, or their community (a NULL never
+        # equals a NULL in SQL, hence one branch per level).
+        own_role = RoleAssignment.objects.active(day).filter(
+            Q(committee__isnull=False, committee=OuterRef("principal__committee"))
+            | Q(community__isnull=False, community=OuterRef("principal__community")),
+            user=OuterRef("user"),
+            role=OuterRef("user_role"),
+        )
+        return self.filter(
+            revoked_at__isnull=True,
+            starts_on__lte=day,
+            ends_on__gte=day,
+            user__is_active=True,
+            principal__revoked_at__isnull=True,
+            principal__valid_from__lte=day,
+        ).filter(Q(principal__valid_until__isnull=True) | Q(principal__valid_until__gte=day), Exists(own_role))
+
+    def live(self) -> ActingAssignmentQuerySet:
+        """Not ended early (they may still lie ahead)."""
+        return self.filter(revoked_at__isnull=True)
+
+
+class ActingAssignment(models.Model):
+    """代行职责: while a principal leader is away, a person who already holds a role in the same body
+    acts in the principal's role for a period, on a written authorisation (SPEC.md "Decisions the
+    rules leave to us: Acting leaders"). Ended early, never edited or deleted."""
+
+    principal = models.ForeignKey(
+        RoleAssignment, on_delete=models.PROTECT, related_name="acting_periods", verbose_name="被代行的职务"
+    )
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="acting_assignments", verbose_name="代行人")
+    user_role = models.CharField("代行人本人职务", max_length=32, choices=Role.choices)
+    starts_on = models.DateField("代行开始日期")
+    ends_on = models.DateField("代行结束日期")
+    reason = models.CharField("代行原因", max_length=200)
+    authorisation = models.FileField("书面授权", upload_to=acting_path, max_length=200)
+    authorisation_name = models.CharField("授权文件原名", max_length=200)
+    authorisation_type = models.CharField("授权文件类型", max_length=60)
+    authorisation_size = models.PositiveBigIntegerField("授权文件大小（字节）")
+    authorisation_sha256 = models.CharField("授权文件 SHA-256", max_length=64)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="登记人")
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+    revoked_at = models.DateTimeField("提前结束时间", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="提前结束登记人"
+    )
+    revoke_reason = models.CharField("提前结束原因", max_length=200, blank=True)
+
+    objects = ActingAssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "代行职责"
+        verbose_name_plural = "代行职责"
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(name="acting_period_ordered", condition=Q(ends_on__gte=models.F("starts_on"))),
+            models.CheckConstraint(
+                name="acting_deputy_role",
+                condition=Q(user_role__in=sorted({r for deputies in PRINCIPAL_ROLES.values() for r in deputies})),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.display_name}代{self.principal.user.display_name}（{self.role_label}）"
+
+    @property
+    def role_label(self) -> str:
+        return self.principal.get_role_display()
+
+    @property
+    def acting_name(self) -> str:
+        """How a record names who acted: 张德明代李伟."""
+        return f"{self.user.display_name}代{self.principal.user.display_name}"
+
+    def is_running(self, at: datetime.date | None = None) -> bool:
+        """Within its dates and not ended early (the roles behind it: ``running``)."""
+        day = at or timezone.localdate()
+        return self.revoked_at is None and self.starts_on <= day <= self.ends_on
 
 
 class CalendarYear(models.Model):

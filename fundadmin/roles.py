@@ -17,6 +17,9 @@ class Role(models.TextChoices):
     COMMITTEE_MEMBER = "committee_member", "党工委班子成员"
     FINANCE = "finance", "党工委财务管理人员"
     CONSTRUCTION_DIRECTOR = "construction_director", "建管委主任"
+    # The construction committee's other leaders: the one who can stand in for its director
+    # (SPEC.md "Decisions the rules leave to us: Acting leaders").
+    CONSTRUCTION_DEPUTY = "construction_deputy", "建管委副主任"
     SUPERVISOR = "supervisor", "议事监督委员会成员"
     # Art. 5, 21: the city organisation department interprets these rules and the city finance
     # bureau funds them; both oversee every committee and never act in the process.
@@ -40,6 +43,7 @@ ROLE_SCOPE = {
     # The construction & management committee sits beside each working committee with the same
     # scope (SPEC.md "Who is involved"), so its director is scoped to a committee too.
     Role.CONSTRUCTION_DIRECTOR: ScopeLevel.COMMITTEE,
+    Role.CONSTRUCTION_DEPUTY: ScopeLevel.COMMITTEE,
     Role.CITY_OVERSIGHT: ScopeLevel.SYSTEM,
     Role.SYSTEM_ADMIN: ScopeLevel.SYSTEM,
 }
@@ -68,6 +72,7 @@ ROLE_BODY: dict[Role, tuple[Body, str]] = {
     Role.COMMITTEE_MEMBER: (Body.COMMITTEE, ""),
     Role.FINANCE: (Body.COMMITTEE, "财务管理人员"),
     Role.CONSTRUCTION_DIRECTOR: (Body.CONSTRUCTION, ""),
+    Role.CONSTRUCTION_DEPUTY: (Body.CONSTRUCTION, ""),
     Role.SYSTEM_ADMIN: (Body.SYSTEM, ""),
 }
 
@@ -124,8 +129,19 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "approve_for_construction",
         "sign_invoice_construction",
     ),
+    Role.CONSTRUCTION_DEPUTY: ("view_committee_records",),
     Role.CITY_OVERSIGHT: ("oversee_city",),
     Role.SYSTEM_ADMIN: (),
+}
+
+# Acting leaders (代行职责, SPEC.md "Decisions the rules leave to us"). The principal leaders — the
+# head of each body who approves or signs in its name (Art. 11, 13) — and, for each, the roles
+# whose holders may stand in for them while they are away: the body's other leaders, never its
+# staff (the finance officer works for the committee but is not one of its leaders).
+PRINCIPAL_ROLES: dict[Role, tuple[Role, ...]] = {
+    Role.COMMITTEE_SECRETARY: (Role.COMMITTEE_MEMBER,),
+    Role.CONSTRUCTION_DIRECTOR: (Role.CONSTRUCTION_DEPUTY,),
+    Role.COMMUNITY_SECRETARY: (Role.COMMUNITY_MEMBER,),
 }
 
 
@@ -143,3 +159,7 @@ def permission_level(codename: str) -> ScopeLevel:
     if codename in COMMITTEE_PERMISSIONS:
         return ScopeLevel.COMMITTEE
     raise KeyError(f"unknown permission {codename!r}")
+
+
+# Everyone an acting period can involve: the principals and those who may stand in for them.
+ACTING_ROLES = frozenset(PRINCIPAL_ROLES) | {r for deputies in PRINCIPAL_ROLES.values() for r in deputies}

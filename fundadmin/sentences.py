@@ -19,6 +19,21 @@ def _role(event: AuditEvent, verb: str) -> str:
     )
 
 
+def _acting(verb: str):
+    def describe(event: AuditEvent) -> str:
+        c = event.changes or {}
+        period = f"，自 {date_prose(c.get('starts_on'))} 至 {date_prose(c.get('ends_on'))}"
+        own = f"（本人职务：{c['user_role']}）" if c.get("user_role") else ""
+        sha = f"；书面授权 SHA-256 {str(c['authorisation_sha256'])[:12]}…" if c.get("authorisation_sha256") else ""
+        why = f"；{'原因' if verb == '登记' else '提前结束的原因'}：{quoted(event.reason)}" if event.reason else ""
+        return (
+            f"{verb}{c.get('user', '')}{own}代行{c.get('principal', '')}（{c.get('role', '')}，{c.get('scope', '')}）"
+            f"的职责{period}{sha if verb == '登记' else ''}{why}"
+        )
+
+    return describe
+
+
 def _allocation(event: AuditEvent) -> str:
     c = (event.changes or {}).get("allocation") or {}
     return f"将「{event.object_repr}」的年度经费由 {money(c.get('before'))} 设为 {money(c.get('after'))}"
@@ -92,6 +107,8 @@ def register_sentences() -> None:
     register("onboarding.import", _import)
     register("role.grant", lambda e: _role(e, "任命"))
     register("role.revoke", lambda e: _role(e, "撤销"))
+    register("acting.record", _acting("登记"))
+    register("acting.end", _acting("提前结束"))
     register("fund_year.set_allocation", _allocation)
     register("calendar.import", _calendar_import)
     register("calendar.year_edit", _calendar_year)

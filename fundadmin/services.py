@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from guardian.models import UserObjectPermission
@@ -19,9 +19,21 @@ from guardian.shortcuts import assign_perm, remove_perm
 from audit.services import event_record
 
 from .calendar_hooks import MovedDeadline, deadlines_recompute
-from .models import CalendarYear, Community, FundYear, RoleAssignment, SpecialDay, User, WorkingCommittee
-from .permissions import forget_grants
-from .roles import CITY_ROLES, ROLE_PERMISSIONS, Role
+from .formats import date_prose
+from .models import (
+    ActingAssignment,
+    CalendarYear,
+    Community,
+    FundYear,
+    RoleAssignment,
+    SpecialDay,
+    User,
+    WorkingCommittee,
+)
+from .permissions import forget_grants, may_record_acting
+from .roles import CITY_ROLES, PRINCIPAL_ROLES, ROLE_PERMISSIONS, Role
+from .text import required_text
+from .uploads import inspect_upload
 from .workdays import forget_published_years
 
 # -- roles and permissions ---------------------------------------------------------------------
@@ -164,6 +176,160 @@ def role_revoke(*, assignment: RoleAssignment, by: User | None, reason: str) -> 
             },
         )
     return assignment
+
+
+# -- acting leaders (代行职责) ---------------------------------------------------------------------
+
+
+def _acting_changes(acting: ActingAssignment) -> dict:
+    principal = acting.principal
+    return {
+        "user": acting.user.display_name,
+        "user_role": Role(acting.user_role).label,
+        "principal": principal.user.display_name,
+        "role": principal.get_role_display(),
+        "scope": principal.scope_label,
+        "starts_on": acting.starts_on,
+        "ends_on": acting.ends_on,
+        "authorisation_sha256": acting.authorisation_sha256,
+    }
+
+
+def acting_record(
+    *,
+    principal: RoleAssignment,
+    user: User,
+    by: User,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    reason: str,
+    authorisation,
+) -> ActingAssignment:
+    """Record that ``user`` acts in ``principal``'s role from ``starts_on`` to ``ends_on`` (both
+    days included), on the uploaded written authorisation (SPEC.md "Acting leaders").
+
+    Refused: for someone other than a principal leader; by anyone but the system administrator or,
+    for the committee's other principals, the working committee's secretary; for oneself, or by the
+    principal; a person who does not hold a leadership role in the same body today; a period that
+    began before today (steps already taken were not taken under it) or overlaps another for the
+    same principal. It takes effect on its first day and ends after its last, with no job to run:
+    permissions and steps ask the acting record on the day (``ActingAssignment.objects.running``).
+    """
+    reason = required_text(reason, "代行原因", ActingAssignment._meta.get_field("reason").max_length)
+    today = timezone.localdate()
+    if starts_on < today:
+        raise ValidationError("代行开始日期不能早于今天：此前办理的事项并非代行。", code="acting_past")
+    if ends_on < starts_on:
+        raise ValidationError("代行结束日期不能早于开始日期。", code="acting_order")
+    inspected = inspect_upload(authorisation, accept=("application/pdf", "image/jpeg", "image/png"), what="书面授权")
+    with transaction.atomic():
+        principal = (
+            RoleAssignment.objects.select_for_update(of=("self",))
+            .select_related("user", "community", "committee")
+            .get(pk=principal.pk)
+        )
+        if principal.role not in PRINCIPAL_ROLES:
+            raise ValidationError(
+                f"{principal.get_role_display()}不是主要负责人，无需登记代行。"
+                f"可以登记代行的职务：{'、'.join(r.label for r in PRINCIPAL_ROLES)}。",
+                code="not_principal",
+            )
+        # Art. 11 asks the principal leaders: the one who acts is never the one they act for.
+        if user.pk == principal.user_id:
+            raise ValidationError(
+                f"{user.display_name}本人就是{principal.get_role_display()}，不能代行自己的职责。", code="acting_self"
+            )
+        verdict = may_record_acting(by, principal)
+        if not verdict:
+            raise PermissionDenied(verdict.reason)
+        if not principal.is_active(today) or (principal.valid_until and principal.valid_until < ends_on):
+            until = date_prose(principal.valid_until) if principal.valid_until else "长期"
+            raise ValidationError(
+                f"{principal.user.display_name}的{principal.get_role_display()}任命在代行期内并非全程有效"
+                f"（{date_prose(principal.valid_from)} 至 {until}）。",
+                code="principal_inactive",
+            )
+        deputies = PRINCIPAL_ROLES[Role(principal.role)]
+        own = (
+            RoleAssignment.objects.active(today)
+            .filter(user=user, role__in=deputies, community=principal.community_id, committee=principal.committee_id)
+            .first()
+        )
+        if own is None or not user.is_active:
+            raise ValidationError(
+                f"{user.display_name}目前不是「{principal.scope_label}」的{'或'.join(r.label for r in deputies)}："
+                f"代行{principal.get_role_display()}职责的，须是同一机构中已有任职的人。",
+                code="acting_outsider",
+            )
+        overlap = (
+            ActingAssignment.objects.live()
+            .select_for_update(of=("self",))
+            .filter(principal=principal, starts_on__lte=ends_on, ends_on__gte=starts_on)
+            .select_related("user")
+            .first()
+        )
+        if overlap is not None:
+            raise ValidationError(
+                f"{date_prose(overlap.starts_on)} 至 {date_prose(overlap.ends_on)} 已登记由{overlap.user.display_name}代行，"
+                "期间不能重叠：如需更换代行人，请先提前结束原登记。",
+                code="acting_overlap",
+            )
+        acting = ActingAssignment(
+            principal=principal,
+            user=user,
+            user_role=own.role,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            reason=reason,
+            authorisation_name=(getattr(authorisation, "name", "") or "授权书")[:200],
+            authorisation_type=inspected.content_type,
+            authorisation_size=inspected.size,
+            authorisation_sha256=inspected.sha256,
+            recorded_by=by,
+        )
+        acting.authorisation.save(f"授权书.{inspected.extension}", authorisation, save=False)
+        acting.save()
+        forget_grants(user)
+        event_record(
+            action="acting.record",
+            obj=acting,
+            actor=by,
+            community=principal.community,
+            reason=reason,
+            changes=_acting_changes(acting),
+        )
+    return acting
+
+
+def acting_end(*, acting: ActingAssignment, by: User, reason: str) -> ActingAssignment:
+    """End an acting period early — the principal is back — from today on: a period that has not
+    begun is called off; the steps already taken under it stay as they were recorded."""
+    reason = required_text(reason, "提前结束的原因", ActingAssignment._meta.get_field("revoke_reason").max_length)
+    with transaction.atomic():
+        acting = (
+            ActingAssignment.objects.select_for_update(of=("self",))
+            .select_related("user", "principal__user", "principal__community", "principal__committee")
+            .get(pk=acting.pk)
+        )
+        verdict = may_record_acting(by, acting.principal)
+        if not verdict:
+            raise PermissionDenied(verdict.reason)
+        if acting.revoked_at is not None:
+            raise ValidationError("这条代行职责已提前结束。", code="already_ended")
+        if acting.ends_on < timezone.localdate():
+            raise ValidationError("这条代行职责已到期结束。", code="already_over")
+        acting.revoked_at, acting.revoked_by, acting.revoke_reason = timezone.now(), by, reason
+        acting.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        forget_grants(acting.user)
+        event_record(
+            action="acting.end",
+            obj=acting,
+            actor=by,
+            community=acting.principal.community,
+            reason=acting.revoke_reason,
+            changes=_acting_changes(acting),
+        )
+    return acting
 
 
 # -- committees, communities, users (onboarding, fundadmin.onboarding) ----------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import setup_views
+from . import acting_views, setup_views
 
 app_name = "setup"
 urlpatterns = [
@@ -9,4 +9,7 @@ urlpatterns = [
     path("city/template.xlsx", setup_views.city_template, name="city_template"),
     path("city/export.xlsx", setup_views.city_export, name="city_export"),
     path("calendar/", setup_views.calendar, name="calendar"),
+    path("acting/", acting_views.acting, name="acting"),
+    path("acting/<int:pk>/end/", acting_views.acting_end, name="acting_end"),
+    path("acting/<int:pk>/authorisation/", acting_views.acting_authorisation, name="acting_authorisation"),
 ]

@@ -8,10 +8,12 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 
+from fundadmin import services as fundadmin_services
 from fundadmin.demo import at
-from fundadmin.models import Community, FundYear, RoleAssignment, SpendingCategory
+from fundadmin.models import ActingAssignment, Community, FundYear, RoleAssignment, SpendingCategory, User
 from fundadmin.roles import Role
 from fundadmin.workdays import WorkingCalendar
 
@@ -129,7 +131,34 @@ DEMO_YEAR = 2026
 
 def _cast(community: Community) -> dict:
     assignments = RoleAssignment.objects.active().covering(community).select_related("user")
-    return {Role(a.role): a.user for a in assignments}
+    cast = {Role(a.role): a.user for a in assignments}
+    # A principal leader who is away: whoever acts for them takes their steps (代行职责).
+    for acting in ActingAssignment.objects.running().filter(principal__in=assignments).select_related("principal"):
+        cast[Role(acting.principal.role)] = acting.user
+    return cast
+
+
+# 东湖's working-committee secretary is away for a week of training; a committee member acts for
+# him, on the written authorisation the administrator uploads the Friday before (代行职责).
+ACTING = (D(2026, 11, 6), D(2026, 11, 9), D(2026, 11, 13), "参加市委党校集中培训")
+
+
+def _record_acting() -> None:
+    _, starts_on, ends_on, reason = ACTING
+    committee = Community.objects.get(code="guihua").committee
+    principal = RoleAssignment.objects.active().get(committee=committee, role=Role.COMMITTEE_SECRETARY)
+    deputy = RoleAssignment.objects.active().get(committee=committee, role=Role.COMMITTEE_MEMBER)
+    if ActingAssignment.objects.filter(principal=principal, starts_on=starts_on).exists():
+        return
+    fundadmin_services.acting_record(
+        principal=principal,
+        user=deputy.user,
+        by=User.objects.get(username="admin"),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=reason,
+        authorisation=ContentFile(scenario.PLACEHOLDER_PDF, name="代行职责授权书.pdf"),
+    )
 
 
 def _create(spec: Spec, cast: dict) -> Project:
@@ -197,9 +226,14 @@ def load() -> None:
             events.append((day, i, "end"))
         if spec.until == Status.CONSTRUCTION_APPROVED:
             events.append((day, i, "construction_first"))
+    events.append((ACTING[0], -1, "acting"))
     events.sort(key=lambda e: (e[0], e[1]))
     projects: dict[int, Project] = {}
     for n, (day, i, what) in enumerate(events):
+        if what == "acting":
+            with at(day, second=n):
+                _record_acting()
+            continue
         spec = todo[i]
         with at(day, second=n), transaction.atomic():
             cast = _cast(Community.objects.get(code=spec.community))

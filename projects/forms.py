@@ -8,15 +8,18 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from fundadmin.formats import money
-from fundadmin.forms import Form, ModelForm, MoneyField, QuantityField
+from fundadmin.formats import date_prose, money
+from fundadmin.forms import Form, ModelForm, MoneyField, QuantityField, specific_errors
 from fundadmin.models import FundYear, SpendingCategory
+from fundadmin.workdays import Deadline
 
 from . import process
 from .models import DECLARATION_FIELDS, Document, Inspection, Project, Settlement
 from .services import PLAN_FIELDS, LineInput
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# ISO dates: what <input type="date"> reads. With the locale's format ("2026/12/01") a date the
+# form starts with — a draft's planned dates, the day of a payment — shows empty and is sent back empty.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ProjectForm(ModelForm):
@@ -244,6 +247,23 @@ class CommitteeApprovalForm(Form):
     )
 
 
+def ask_late_reason(form: forms.Form, due: Deadline, late_working_days: int) -> None:
+    """An approval after its deadline asks why it is late (Art. 11): a required field, first in
+    the form; the service refuses it without one and the trail keeps it."""
+    form.fields["late_reason"] = forms.CharField(
+        label="逾期办理的原因",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=(
+            f"审批期限为{date_prose(due.date)}{'（暂定）' if due.provisional else ''}，今天已超过 "
+            f"{late_working_days} 个工作日（第十一条）。原因记入全过程记录，监督委员会可见。"
+        ),
+        error_messages={"required": "请填写逾期办理的原因：已超过第十一条规定的5个工作日审批期限。"},
+    )
+    specific_errors(form)
+    form.order_fields(["late_reason"])
+
+
 class FollowupForm(Form):
     person = forms.ModelChoiceField(queryset=None, label="跟进专人", empty_label="请选择党工委工作人员")
 
@@ -363,17 +383,38 @@ class DocumentForm(Form):
 
 
 class ProjectFilterForm(Form):
+    """The project list's search, filters and order (GET). The community filter is left out for
+    someone who sees one community; the years are those of the fund years they can see."""
+
+    SORTS = [
+        ("", "提出时间（新的在前）"),
+        ("deadline", "期限（最近的在前）"),
+        ("amount", "金额（大的在前）"),
+        ("changed", "最近办理（新的在前）"),
+    ]
+
+    q = forms.CharField(
+        required=False,
+        label="搜索",
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "项目名称、编号或承办方"}),
+    )
     community = forms.ModelChoiceField(queryset=None, required=False, label="社区", empty_label="全部社区")
-    year = forms.IntegerField(required=False, label="年度", min_value=2000, max_value=2100)
+    year = forms.TypedChoiceField(required=False, label="年度", coerce=int, empty_value=None)
     stage = forms.ChoiceField(required=False, label="阶段")
     category = forms.ModelChoiceField(
         queryset=SpendingCategory.objects.all(), required=False, label="类别", empty_label="全部类别"
     )
+    sort = forms.ChoiceField(required=False, label="排序", choices=SORTS)
     overdue = forms.BooleanField(required=False, label="只看超期审批")
 
-    def __init__(self, *args, communities=None, **kwargs):
+    def __init__(self, *args, communities=None, years=(), one_community: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["community"].queryset = communities
+        if one_community:
+            del self.fields["community"]
+        else:
+            self.fields["community"].queryset = communities
+        self.fields["year"].choices = [("", "全部年度"), *[(year, f"{year}年") for year in years]]
         self.fields["stage"].choices = [
             ("", "全部阶段"),
             *[(stage.value, stage.label) for stage, _ in process.STAGES],

@@ -15,11 +15,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from fundadmin.formats import date_prose
-from fundadmin.models import RoleAssignment
+from fundadmin.models import ActingAssignment, RoleAssignment
 from fundadmin.roles import ROLE_BODY, ROLE_SCOPE, ScopeLevel, roles_granting
 from fundadmin.workdays import Deadline
 
@@ -37,42 +37,73 @@ ENDED = {
 
 
 class Holders:
-    """Who holds which role today, for the communities and committees of a page's projects: read
-    (one query) when a sentence first names someone — a page of ended projects reads none."""
+    """Who holds which role today, for the communities and committees of a page's projects — and,
+    for a principal leader who is away, who acts for them (代行职责): the acting person in their
+    place, named "张德明代李伟", while the period runs. One query for the page, read when a sentence
+    first names someone (a page of ended projects reads none): the acting person holds a role in
+    the same body, so their own row is among those read."""
 
     def __init__(self, projects: Iterable[Project], today: datetime.date | None = None):
         projects = list(projects)
         self._communities = {p.community_id for p in projects}
         self._committees = {p.community.committee_id for p in projects}
         self._today = today
-        self._loaded: dict[tuple[str, int, str], list[tuple[int, str]]] | None = None
+        self._loaded: tuple[dict, dict] | None = None
+
+    def _read(self) -> tuple[dict, dict]:
+        if self._loaded is not None:
+            return self._loaded
+        names_of: dict[tuple[str, int, str], list[tuple[int, str]]] = defaultdict(list)
+        acting_of: dict[tuple[str, int, str], list[tuple[int, str]]] = defaultdict(list)
+        self._loaded = (names_of, acting_of)
+        if not self._communities:
+            return self._loaded
+        today = self._today
+        acting_user = ActingAssignment.objects.running(today).filter(principal=OuterRef("pk")).values("user_id")[:1]
+        rows = list(
+            RoleAssignment.objects.active(today)
+            .filter(Q(community__in=self._communities) | Q(committee__in=self._committees))
+            .filter(user__is_active=True)
+            .annotate(acting_user_id=Subquery(acting_user))
+            .select_related("user")
+            .order_by("role", "user__username")
+        )
+        names = {a.user_id: a.user.display_name for a in rows}
+        for a in rows:
+            scope = ("community", a.community_id) if a.community_id else ("committee", a.committee_id)
+            if a.acting_user_id in names:
+                # Away: the process waits for the one who acts in their place.
+                acting_of[(*scope, a.role)].append(
+                    (a.acting_user_id, f"{names[a.acting_user_id]}代{a.user.display_name}")
+                )
+            else:
+                names_of[(*scope, a.role)].append((a.user_id, a.user.display_name))
+        return self._loaded
 
     @property
     def _names(self) -> dict[tuple[str, int, str], list[tuple[int, str]]]:
-        if self._loaded is None:
-            self._loaded = defaultdict(list)
-            if not self._communities:
-                return self._loaded
-            rows = (
-                RoleAssignment.objects.active(self._today)
-                .filter(Q(community__in=self._communities) | Q(committee__in=self._committees))
-                .filter(user__is_active=True)
-                .select_related("user")
-                .order_by("role", "user__username")
-            )
-            for a in rows:
-                scope = ("community", a.community_id) if a.community_id else ("committee", a.committee_id)
-                self._loaded[(*scope, a.role)].append((a.user_id, a.user.display_name))
-        return self._loaded
+        return self._read()[0]
 
-    def of(self, project: Project, role: str) -> list[tuple[int, str]]:
+    @property
+    def _acting(self) -> dict[tuple[str, int, str], list[tuple[int, str]]]:
+        return self._read()[1]
+
+    def _key(self, project: Project, role: str) -> tuple[str, int, str]:
         level = ROLE_SCOPE[role]
-        key = (
+        scope = (
             ("community", project.community_id)
             if level == ScopeLevel.COMMUNITY
             else ("committee", project.community.committee_id)
         )
-        return self._names.get((*key, role), [])
+        return (*scope, role)
+
+    def of(self, project: Project, role: str) -> list[tuple[int, str]]:
+        """Those who hold ``role`` over the project today in their own right (and are not away)."""
+        return self._names.get(self._key(project, role), [])
+
+    def acting(self, project: Project, role: str) -> list[tuple[int, str]]:
+        """Those who act in ``role`` today for a principal who is away, as (user id, "张德明代李伟")."""
+        return self._acting.get(self._key(project, role), [])
 
 
 @dataclass(frozen=True)
@@ -114,6 +145,7 @@ class NextStep:
 
 def _parties(project: Project, steps: Iterable[Step], holders: Holders) -> tuple[Party, ...]:
     grouped: dict[str, tuple[dict[int, str], list[Step]]] = {}
+    acting: list[tuple[dict[int, str], Step, int, str]] = []
     for step in steps:
         for role in roles_granting(step.permission):
             body, title = ROLE_BODY[role]
@@ -122,8 +154,14 @@ def _parties(project: Project, steps: Iterable[Step], holders: Holders) -> tuple
             for user_id, name in holders.of(project, role):
                 if not (step.not_proposer and user_id == project.proposer_id):
                     members.setdefault(user_id, name)
+            # The separation of duties binds the acting person as it binds the leader.
+            acting += [(members, step, uid, name) for uid, name in holders.acting(project, role)]
             if step not in found:
                 found.append(step)
+    # Named as acting only where their own role does not already let them take the step.
+    for members, step, user_id, name in acting:
+        if not (step.not_proposer and user_id == project.proposer_id):
+            members.setdefault(user_id, name)
     return tuple(Party(who, tuple(members.items()), tuple(found)) for who, (members, found) in grouped.items())
 
 

@@ -176,12 +176,15 @@ def is_followup_person(project, facts, user):
 # -- payment (Art. 13) -----------------------------------------------------------------------------------
 
 
-@rule("该项目的承办方无法开具发票，请走无发票支付流程。")
+# The two payment paths (Art. 13) exclude each other: the other path's step is not applicable, so
+# it hides (no refusal on the page, no inbox row: finance was shown "暂不能办理" for every project
+# paid by invoice).
+@rule("该项目的承办方无法开具发票，请走无发票支付流程。", hides=True)
 def invoice_path(project, facts):
     return project.pays_by_invoice
 
 
-@rule("该项目由承办单位开具发票，请走发票会签流程。")
+@rule("该项目由承办单位开具发票，请走发票会签流程。", hides=True)
 def no_invoice_path(project, facts):
     return not project.pays_by_invoice
 

@@ -86,7 +86,10 @@ def _details(step: process.Step, c: dict) -> list[str]:
     if c.get("note"):
         out.append(f"{_date(c.get('noted_on'))} {quoted(c['note'])}")
     if "due" in c:
-        out.append(f"审批期限 {_date(c['due'])}，{'逾期办理' if c.get('late') else '按期办理'}")
+        late = "逾期办理" if c.get("late") else "按期办理"
+        if c.get("late_reason"):
+            late += f"，逾期原因：{quoted(c['late_reason'])}"
+        out.append(f"审批期限 {_date(c['due'])}，{late}")
     return out
 
 

@@ -1,32 +1,36 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import prefetch_related_objects
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from audit.models import AuditEvent
 from audit.sentences import sentence
+from fundadmin.formats import money
 from fundadmin.models import FundYear
-from fundadmin.permissions import can_view, check, scopes_with, visible_communities
+from fundadmin.permissions import COMMITTEE_READ, can_view, check, scopes_with, visible_communities
 from fundadmin.workdays import WorkingCalendar
 from publicity.forms import DecisionForm as ObjectionDecisionForm
 from publicity.models import Need, Notice, Objection
 
-from . import actions, forms, machine, process, services
+from . import actions, decisions, forms, listing, machine, process, services
 from . import facts as project_facts
 from .models import Document, Project
 from .next_step import Holders, next_step
 from .process import Status
 from .selectors import (
     APPROVAL_STATES,
-    approval_overdue,
     last_receipt_overdue_by,
     small_group_usage,
     stepper,
@@ -34,6 +38,7 @@ from .selectors import (
 )
 
 LIST_PAGE = 50  # projects a page of the list
+ZERO = Decimal("0.00")
 
 
 def _visible_project(request, pk: int, *related: str) -> Project:
@@ -55,20 +60,32 @@ def _errors(exc: ValidationError) -> list[str]:
 
 @login_required
 def project_list(request):
-    """Every project the user may read, newest first, filtered and paged (LIST_PAGE a page)."""
+    """Every project the user may read, searched, filtered and ordered, LIST_PAGE a page; each
+    row says whom the project waits for and by when (projects.listing)."""
     communities = visible_communities(request.user)
-    form = forms.ProjectFilterForm(request.GET or None, communities=communities)
+    # One community (a community's own people): nothing to choose, so no 全部社区 to choose from.
+    one_community = not any(scopes_with(request.user, codename) for codename in COMMITTEE_READ) and (
+        len(scopes_with(request.user, "view_community_records")) <= 1
+    )
+    years = (
+        FundYear.objects.filter(community__in=communities).order_by("-year").values_list("year", flat=True).distinct()
+    )
+    form = forms.ProjectFilterForm(
+        request.GET or None, communities=communities, years=list(years), one_community=one_community
+    )
     projects = (
         visible_projects(request.user)
-        .select_related("community", "fund_year", "category")
+        .select_related("community__committee", "fund_year", "category")
         .with_budget_total()
-        .order_by("-created_at")
     )
     today = timezone.localdate()
+    calendar = WorkingCalendar()
     overdue_only = False
+    sort = ""
     if form.is_valid():
         data = form.cleaned_data
-        if data["community"]:
+        projects = listing.search(projects, data["q"])
+        if data.get("community"):
             projects = projects.filter(community=data["community"])
         if data["year"]:
             projects = projects.filter(fund_year__year=data["year"])
@@ -79,20 +96,33 @@ def project_list(request):
         elif data["stage"]:
             projects = projects.filter(status__in=dict(process.STAGES)[data["stage"]])
         overdue_only = data["overdue"]
-    calendar = WorkingCalendar()
+        sort = data["sort"]
     if overdue_only:
         projects = projects.filter(
             status__in=APPROVAL_STATES, received_on__lte=last_receipt_overdue_by(today, calendar)
         )
+    projects = listing.ordered(projects, sort, today, calendar)
     page = Paginator(projects, LIST_PAGE).get_page(request.GET.get("page"))
-    rows = [(project, approval_overdue(project, today, calendar)) for project in page.object_list]
+    shown = list(page.object_list)
+    rows = list(zip(shown, listing.waiting_rows(shown, today, calendar), strict=True))
     query = request.GET.copy()
     query.pop("page", None)
     can_propose = bool(scopes_with(request.user, "propose_project"))
     return render(
         request,
         "projects/list.html",
-        {"rows": rows, "page": page, "query": query.urlencode(), "form": form, "can_propose": can_propose},
+        {
+            "rows": rows,
+            "page": page,
+            "query": query.urlencode(),
+            "form": form,
+            "can_propose": can_propose,
+            "one_community": one_community,
+            "sort_label": dict(forms.ProjectFilterForm.SORTS).get(sort, ""),
+            "searched": form.is_valid() and form.cleaned_data["q"].strip(),
+            # The filters beyond the search and the order stay open once one is used.
+            "filtered": any(request.GET.get(name) for name in ("community", "year", "stage", "category", "overdue")),
+        },
     )
 
 
@@ -247,6 +277,52 @@ def project_detail(request, pk: int):
     return render(request, "projects/detail.html", context)
 
 
+def _decision_context(step, project: Project, facts, form, today, calendar) -> dict:
+    """What the step's page shows beside its form (projects.decisions), and the form prefilled
+    or extended where the decision asks it: the reason of a late approval, the settlement's
+    figures."""
+    context: dict = {}
+    if step in decisions.APPROVAL_STEPS:
+        clock = decisions.approval_clock(project, today, calendar)
+        context |= {
+            "approval": True,
+            "clock": clock,
+            "lines": project.budget_lines.all(),
+            "money": decisions.year_money(project, facts, facts.budget_total),
+            "plan_notice": decisions.plan_notice(project, facts),
+            "meeting": project.meetings.order_by("-held_on", "-pk").first(),
+            "reviews": facts.reviews,
+        }
+        if step in decisions.APPROVING_STEPS and clock is not None and clock.overdue:
+            forms.ask_late_reason(form, clock.due, clock.late_working_days)
+    if step in decisions.SIGNATURE_STEPS or step in decisions.SETTLEMENT_STEPS:
+        invoice = decisions.invoice_of(project)
+        context |= {
+            "invoice": invoice,
+            "scans": decisions.current_documents(facts, [Document.Kind.INVOICE]),
+            "signatures": sorted(facts.signatures, key=lambda s: s.order),
+            "signature_steps": [s for s in process.STEPS if s in decisions.SIGNATURE_STEPS],
+        }
+    if step in decisions.SIGNATURE_STEPS:
+        context["signing"] = True
+    if step in decisions.SETTLEMENT_STEPS:
+        initial = decisions.settlement_initial(project, context["invoice"], today)
+        if not form.is_bound:
+            form.initial.update(initial)
+        context |= {
+            "settling": True,
+            "vouchers": decisions.current_documents(facts, step.documents),
+            "settle_amount": initial.get("amount"),
+            "approved_left": (project.approved_amount or ZERO) - (initial.get("amount") or ZERO),
+        }
+    if step in decisions.CHANGE_STEPS:
+        context["limits"] = decisions.change_limits(project, facts)
+        pending = facts.pending_change
+        if step is process.DECIDE_CHANGE and pending is not None:
+            context["pending_problem"] = services.change_money_problem(project, pending.new_amount)
+    return context
+
+
 @login_required
 def project_act(request, pk: int, action: str):
     project = _visible_project(request, pk)
@@ -254,21 +330,37 @@ def project_act(request, pk: int, action: str):
     if step is None or step not in project.state.steps:
         messages.error(request, f"项目当前状态为“{project.get_status_display()}”，不能办理此事项。")
         return redirect("projects:detail", pk=project.pk)
-    facts = project_facts.load([project], kinds=set().union(*(r.reads for r in step.all_rules)), page=True)[0]
+    today = timezone.localdate()
+    calendar = WorkingCalendar()
+    facts = project_facts.load([project], kinds=decisions.kinds_for(step), page=True, today=today, calendar=calendar)[0]
     verdict = machine.verdict(step, project, request.user, facts)
-    form = actions.form_for(step, project, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and verdict and form.is_valid():
-        try:
-            actions.run(step, project, request.user, form.cleaned_data)
-        except ValidationError as exc:
-            for message in _errors(exc):
-                form.add_error(None, message)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc) or "您没有办理此事项的权限。")
-        else:
-            project.refresh_from_db()
-            messages.success(request, f"已办理：{step.label}。项目现在的状态：{project.get_status_display()}。")
-            return redirect("projects:detail", pk=project.pk)
+    posted = request.method == "POST"
+    form = actions.form_for(step, project, request.POST if posted else None)
+    context = _decision_context(step, project, facts, form, today, calendar) if verdict.mine else {}
+    over_limit = None
+    if posted and verdict and form.is_valid():
+        if step is process.REQUEST_CHANGE:
+            # Say before it goes to the committee that the year cannot bear it (Art. 7(2), 13):
+            # the committee decides, at consent, with the money of that day; the community sends
+            # it knowing, by sending the same amount again.
+            amount = form.cleaned_data["new_amount"]
+            problems = decisions.change_problems(project, facts, amount)
+            if problems and request.POST.get("acknowledged") != str(amount):
+                over_limit = (problems, amount)
+        if over_limit is None:
+            try:
+                result = actions.run(step, project, request.user, form.cleaned_data)
+            except ValidationError as exc:
+                for message in _errors(exc):
+                    form.add_error(None, message)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc) or "您没有办理此事项的权限。")
+            else:
+                project.refresh_from_db()
+                if step in decisions.SETTLEMENT_STEPS:
+                    return _after_settlement(request, project, result)
+                messages.success(request, f"已办理：{step.label}。项目现在的状态：{project.get_status_display()}。")
+                return redirect("projects:detail", pk=project.pk)
     return render(
         request,
         "projects/act.html",
@@ -279,12 +371,38 @@ def project_act(request, pk: int, action: str):
             "verdict": verdict,
             "pending_change": facts.pending_change if "change_requests" in facts.loaded else None,
             "budget_total": project.budget_total,
-            "small_group": small_group_usage(project.fund_year, exclude=project) if project.is_small_group else None,
+            "small_group": small_group_usage(project.fund_year, exclude=project)
+            if project.is_small_group and "money" not in facts.loaded
+            else None,
+            "over_limit": over_limit,
+            "today": today,
+            **context,
         },
         # Refused for who one is (the role, the separation of duties): 403. A rule that does not hold
         # yet is said on the page like any other answer.
-        status=403 if request.method == "POST" and verdict.denied else 200,
+        status=403 if posted and verdict.denied else 200,
     )
+
+
+def _after_settlement(request, project: Project, settlement) -> HttpResponse:
+    """Finance lands where its own next step is (UX.md "Long work and empty rooms"): the inbox,
+    with the next payment waiting or, when none is, what finance can do — and a message that
+    says what was posted, where, and who acts on the project next."""
+    book = reverse("ledger:book", args=[project.community.code, project.fund_year.year])
+    told = next_step(project, project_facts.load([project])[0], Holders([project]))
+    messages.success(
+        request,
+        format_html(
+            '已结算「{}」：向 {} 支付 {}，已记入{}经费台账（<a href="{}">查看台账</a>）。{}',
+            project.title,
+            settlement.payee,
+            money(settlement.amount),
+            project.community.name,
+            book,
+            told.sentence,
+        ),
+    )
+    return redirect("inbox")
 
 
 @login_required

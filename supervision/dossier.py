@@ -24,9 +24,10 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.sentences import sentence
+from fundadmin.models import ActingAssignment
 from fundadmin.text import INVISIBLE
 from fundadmin.uploads import sniff_content_type
-from projects.models import Project
+from projects.models import Project, Review, Signature
 from publicity.models import Notice, Objection
 
 from .selectors import opinions_for_project
@@ -58,6 +59,8 @@ def dossier_context(project) -> dict:
     invoice = getattr(project, "invoice", None)
     notices = list(Notice.objects.filter(project=project).select_related("published_by").order_by("posted_on", "pk"))
     events = list(AuditEvent.objects.filter(project_id=project.pk).order_by("seq"))
+    reviews = list(project.reviews.select_related("decided_by", "acting"))
+    signatures = list(invoice.signatures.select_related("signer", "acting")) if invoice else []
     return {
         "project": project,
         "generated_at": timezone.now(),
@@ -66,18 +69,34 @@ def dossier_context(project) -> dict:
         "meetings": list(project.meetings.all()),
         "notices": notices,
         "objections": list(Objection.objects.filter(notice__in=notices).order_by("submitted_at", "pk")),
-        "reviews": list(project.reviews.select_related("decided_by")),
+        "reviews": reviews,
         "changes": list(project.change_requests.select_related("requested_by", "decided_by")),
         "progress": list(project.progress_notes.select_related("recorded_by")),
         "inspections": list(project.inspections.all()),
         "invoice": invoice,
-        "signatures": list(invoice.signatures.select_related("signer")) if invoice else [],
+        "signatures": signatures,
         "settlement": getattr(project, "settlement", None),
         "entries": list(project.journal_entries.select_related("fund_year").order_by("entry_date", "voucher_no")),
         "documents": list(project.documents.select_related("uploaded_by").order_by("uploaded_at", "pk")),
         "opinions": opinions_for_project(project),
+        "acting": acting_periods(project),
         "events": [(e, sentence(e)) for e in events],
     }
+
+
+def acting_periods(project) -> list[ActingAssignment]:
+    """The acting periods (代行职责) under which a step of this project was decided or signed: the
+    dossier lists them and ships their written authorisations, so the paper shows on what
+    authority 张德明代李伟 approved (SPEC.md "Acting leaders", Art. 11, 13)."""
+    ids = set(Review.objects.filter(project=project, acting__isnull=False).values_list("acting_id", flat=True))
+    ids |= set(
+        Signature.objects.filter(invoice__project=project, acting__isnull=False).values_list("acting_id", flat=True)
+    )
+    return list(
+        ActingAssignment.objects.filter(pk__in=ids)
+        .select_related("user", "principal__user", "principal__committee", "principal__community")
+        .order_by("starts_on", "pk")
+    )
 
 
 def dossier_pdf(project, *, progress=None) -> bytes:
@@ -149,6 +168,21 @@ def dossier_zip(project, *, pdf: bytes | BinaryIO):
         for doc in project.documents.order_by("uploaded_at", "pk"):
             path, sha, size = _add_stored(zf, f"documents/{doc.pk:06d}-{doc.kind}", doc.original_name, doc.file)
             rows.append(ManifestRow(path, sha, size, doc.sha256, "document", str(doc.pk), doc.get_kind_display()))
+        for acting in acting_periods(project):
+            path, sha, size = _add_stored(
+                zf, f"acting/{acting.pk:06d}", acting.authorisation_name, acting.authorisation
+            )
+            rows.append(
+                ManifestRow(
+                    path,
+                    sha,
+                    size,
+                    acting.authorisation_sha256,
+                    "acting",
+                    str(acting.pk),
+                    f"代行职责书面授权：{acting}",
+                )
+            )
         for notice in Notice.objects.filter(project=project).exclude(board_photo="").order_by("pk"):
             path, sha, size = _add_stored(
                 zf, f"notice_photos/{notice.pk:06d}", notice.board_photo.name, notice.board_photo

@@ -133,4 +133,11 @@ def load() -> list[DemoLogin]:
             logins.append(DemoLogin(user.username, user.display_name, role.label, community.name))
         for year, allocation in ALLOCATIONS.items():
             services.fund_year_set_allocation(community=community, year=year, allocation=allocation, by=admin)
+    # The construction committee's deputy director, who may stand in for its director (代行职责);
+    # numbered after everyone else so the other demo names stay as they were.
+    for index, committee in enumerate(committees.values(), start=1):
+        suffix = "" if index == 1 else f"_{index}"
+        user = _user("construction_deputy" + suffix, _name(n + index))
+        _ensure_role(user, Role.CONSTRUCTION_DEPUTY, admin, committee=committee)
+        logins.append(DemoLogin(user.username, user.display_name, Role.CONSTRUCTION_DEPUTY.label, committee.name))
     return logins

@@ -34,7 +34,9 @@ class Invoice(models.Model):
 
 
 class Signature(models.Model):
-    """One of the three invoice signatures, in order (Art. 13), with the role held at that moment."""
+    """One of the three invoice signatures, in order (Art. 13), with the role held at that moment:
+    ``role_assignment`` is the assignment whose role was signed in — the principal's, when an
+    acting leader signs (``acting``, ``acting_for_name``): 张德明代李伟."""
 
     ORDER_ROLES = {1: Role.COMMUNITY_SECRETARY, 2: Role.CONSTRUCTION_DIRECTOR, 3: Role.COMMITTEE_SECRETARY}
 
@@ -43,6 +45,15 @@ class Signature(models.Model):
     role = models.CharField("签字身份", max_length=32, choices=Role.choices)
     signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     role_assignment = models.ForeignKey("fundadmin.RoleAssignment", on_delete=models.PROTECT, related_name="+")
+    acting = models.ForeignKey(
+        "fundadmin.ActingAssignment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="代行职责",
+    )
+    acting_for_name = models.CharField("代行对象", max_length=100, blank=True)
     signed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -55,7 +66,13 @@ class Signature(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.order}. {self.get_role_display()} {self.signer}"
+        return f"{self.order}. {self.get_role_display()} {self.signed_by}"
+
+    @property
+    def signed_by(self) -> str:
+        """张德明代李伟 for an acting leader's signature, else the signer's name."""
+        name = self.signer.display_name
+        return f"{name}代{self.acting_for_name}" if self.acting_for_name else name
 
 
 class Settlement(models.Model):

@@ -36,6 +36,17 @@ class Review(models.Model):
     comment = models.TextField("意见", blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     acting_role = models.CharField("签署身份", max_length=50)
+    # Signed by an acting leader (代行职责): the record it was signed under, and the principal's
+    # name as it was then — 张德明代李伟（党工委书记）.
+    acting = models.ForeignKey(
+        "fundadmin.ActingAssignment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="代行职责",
+    )
+    acting_for_name = models.CharField("代行对象", max_length=100, blank=True)
     decided_at = models.DateTimeField("时间", default=timezone.now)
     meeting_date = models.DateField("班子会议日期", null=True, blank=True)
     meeting_attendees = models.TextField("参会人员", blank=True)
@@ -47,6 +58,12 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}：{self.get_outcome_display()}"
+
+    @property
+    def signed_by(self) -> str:
+        """张德明代李伟 for an acting leader's decision, else the name of who decided."""
+        name = self.decided_by.display_name
+        return f"{name}代{self.acting_for_name}" if self.acting_for_name else name
 
 
 class JointMeeting(models.Model):

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from fundadmin.models import RoleAssignment, User
+from fundadmin.models import User
+from fundadmin.permissions import Capacity
 from fundadmin.text import required_text
 from publicity.models import Notice
 from publicity.services import notice_publish_for_project
@@ -20,9 +21,10 @@ from .steps import check, locked, take
 
 
 def review_record(
-    project: Project, by: User, assignment: RoleAssignment, kind: str, outcome: str, comment: str = "", **extra
+    project: Project, by: User, assignment: Capacity, kind: str, outcome: str, comment: str = "", **extra
 ) -> Review:
-    """An opinion box of the application form, signed in the role the step was taken under."""
+    """An opinion box of the application form, signed in the role the step was taken under — and,
+    by an acting leader, for whom (张德明代李伟（党工委书记）)."""
     return Review.objects.create(
         project=project,
         kind=kind,
@@ -30,6 +32,8 @@ def review_record(
         comment=comment,
         decided_by=by,
         acting_role=assignment.get_role_display(),
+        acting=assignment.acting,
+        acting_for_name=assignment.acting_for_name,
         **extra,
     )
 

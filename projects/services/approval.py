@@ -22,7 +22,7 @@ from ..models import PlanVersion, Project, Review
 from ..process import Status
 from ..selectors import approval_deadline
 from .application import review_record
-from .steps import locked, take
+from .steps import check, locked, take
 
 BODY_STEPS = {
     Review.Kind.COMMITTEE: (process.APPROVE_FOR_COMMITTEE, process.RETURN_BY_COMMITTEE, process.REJECT_BY_COMMITTEE),
@@ -63,11 +63,13 @@ def project_approve(
     comment: str = "",
     meeting_date: datetime.date | None = None,
     meeting_attendees: str = "",
+    late_reason: str = "",
 ) -> Project:
     """Approve for the working committee (with its leadership meeting) or for the construction &
     management committee. The project may start only when both have approved (Art. 11); then its
     approved amount is committed in the ledger (指标占用, Art. 13), under the account lock the
-    money rules were checked under."""
+    money rules were checked under. After the 5 working days an approval is still valid, but only
+    with the reason it is late, which the trail keeps (``late_reason``)."""
     step = BODY_STEPS[body][0]
     with transaction.atomic():
         project = locked(project)
@@ -85,7 +87,14 @@ def project_approve(
         if due is not None:
             changes["due"] = due.date
             changes["late"] = timezone.localdate() > due.date
-        assignment = take(project, step, by, reason=comment, changes=changes)
+        # The step's own rules first (a closed year, the money, who may act): a refusal there is
+        # the answer, whatever the reason for lateness says.
+        assignment = check(step, project, by)
+        if changes.get("late"):
+            # Art. 11: the decision was due within 5 working days of receipt. A late one says
+            # why, in the trail, where the supervisors read it (SPEC.md "Art. 19 is made visible").
+            changes["late_reason"] = required_text(late_reason, "逾期办理的原因", limit=2000)
+        take(project, step, by, reason=comment, changes=changes, assignment=assignment)
         review_record(project, by, assignment, body, Review.Outcome.AGREE, comment or "同意", **extra)
         if project.status == Status.APPROVED:
             project.approved_amount = project.budget_total

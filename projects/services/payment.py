@@ -73,7 +73,14 @@ def invoice_sign(*, project: Project, by: User) -> Signature:
         order = SIGNATURES.index(step) + 1
         assignment = take(project, step, by, changes={"invoice": invoice.number, "order": order})
         return Signature.objects.create(
-            invoice=invoice, order=order, role=assignment.role, signer=by, role_assignment=assignment
+            invoice=invoice,
+            order=order,
+            role=assignment.role,
+            signer=by,
+            # The assignment signed in: the principal's, when an acting leader signs for them.
+            role_assignment=assignment.assignment,
+            acting=assignment.acting,
+            acting_for_name=assignment.acting_for_name,
         )
 
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from audit.services import event_record
-from fundadmin.models import FundYear, RoleAssignment, User
-from fundadmin.roles import roles_granting
+from fundadmin.models import FundYear, User
+from fundadmin.permissions import Capacity, capacity
 from ledger.services import account_lock, commitment_release_all
 
 from .. import facts as project_facts
@@ -32,15 +32,11 @@ def locked(project: Project) -> Project:
     )
 
 
-def acting_assignment(user: User, codename: str, project: Project) -> RoleAssignment | None:
-    """The active role assignment that gives ``user`` this permission over the project."""
-    return (
-        RoleAssignment.objects.active()
-        .covering(project.community)
-        .filter(user=user, role__in=roles_granting(codename))
-        .select_related("community", "committee")
-        .first()
-    )
+def acting_assignment(user: User, codename: str, project: Project) -> Capacity | None:
+    """The capacity in which ``user`` holds this permission over the project today: their own
+    active role assignment, or — while an acting period runs — the principal leader's role they
+    act in (``fundadmin.permissions.capacity``). Reads like the role assignment it stands for."""
+    return capacity(user, codename, project.community)
 
 
 def wrong_state(project: Project) -> ValidationError:
@@ -67,9 +63,9 @@ def facts_for(step: Step, project: Project) -> project_facts.Facts:
     return project_facts.attach(project, project_facts.load([project], kinds=kinds)[0])
 
 
-def check(step: Step, project: Project, by: User) -> RoleAssignment:
+def check(step: Step, project: Project, by: User) -> Capacity:
     """Refuse, with the reason the UI shows, unless ``by`` may take ``step`` on the locked
-    ``project`` now; return the role assignment under which they act."""
+    ``project`` now; return the capacity (role assignment, or acting period) in which they act."""
     if step not in process.STATE[project.status].steps:
         raise wrong_state(project)
     verdict = machine.verdict(step, project, by, facts_for(step, project))
@@ -79,8 +75,9 @@ def check(step: Step, project: Project, by: User) -> RoleAssignment:
         raise ValidationError(verdict.reason, code=verdict.code)
     assignment = acting_assignment(by, step.permission, project)
     if assignment is None:
-        # Permissions are synced from role assignments daily; the step itself asks the assignment,
-        # so a role that ended yesterday (or an administrator with no role) acts on nothing.
+        # Permissions are synced from role assignments daily; the step itself asks the assignment
+        # (or the acting period) on the day, so a role or an acting period that ended yesterday (or
+        # an administrator with no role) acts on nothing.
         raise PermissionDenied("您今天没有有效的角色任命来办理此事项。")
     return assignment
 
@@ -93,10 +90,11 @@ def take(
     outcome: str | None = None,
     reason: str = "",
     changes: dict | None = None,
-    assignment: RoleAssignment | None = None,
-) -> RoleAssignment:
+    assignment: Capacity | None = None,
+) -> Capacity:
     """Take ``step`` on a locked project (checked by ``check`` unless the caller already did and
-    passes its ``assignment``), and record it in the trail."""
+    passes its ``assignment``), and record it in the trail — under an acting period, with the
+    principal it was taken for (``Capacity.trail_changes``)."""
     try:
         assignment = assignment or check(step, project, by)
         before = project.status

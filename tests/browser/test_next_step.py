@@ -165,6 +165,7 @@ def test_after_each_step_the_page_says_who_acts_next_and_by_when(page, cast, com
             "#id_payee": "某家政公司",
         },
         select={"#id_method": "transfer"},
+        lands="inbox",
     )
     says(page, project, "（shuji）张贴完成情况公示", waiting=["张贴完成情况公示"], bystander=FI)
     as_user(page, CS)

@@ -98,6 +98,7 @@ DEMO_PAGES = {
         "/projects/",
         "/projects/new/",
         "/projects/{project}/",
+        "/projects/{executing}/act/request_change/",
         "/ledger/",
         "/ledger/guihua/2026/",
         "/supervision/",
@@ -121,7 +122,11 @@ DEMO_PAGES = {
     "committee_secretary": [
         "/inbox/",
         "/projects/",
+        "/projects/?sort=deadline&q=社区",
         "/projects/{project}/",
+        # The decision pages (issue 13, point 1): an overdue approval, the last invoice signature.
+        "/projects/{submitted}/act/approve_for_committee/",
+        "/projects/{signing}/act/sign_as_committee_secretary/",
         "/ledger/",
         "/ledger/committee/donghu/2026/",
         "/supervision/",
@@ -133,6 +138,7 @@ DEMO_PAGES = {
     "finance": [
         "/inbox/",
         "/projects/",
+        "/projects/{signed}/act/settle/",
         "/ledger/",
         "/ledger/guihua/2026/",
         "/ledger/guihua/2026/appropriation/",
@@ -144,11 +150,19 @@ DEMO_PAGES = {
 
 
 def test_no_main_page_of_any_demo_role_scrolls_sideways_at_360px(chromium, live_server, monkeypatch):
-    from projects.models import Project
+    from projects.models import Project, Status
 
     monkeypatch.delenv("DEMO_PASSWORD", raising=False)
     call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
     project = Project.objects.filter(community__code="guihua", budget_lines__isnull=False).order_by("pk").first()
+    guihua = Project.objects.filter(community__code="guihua").order_by("pk")
+    ids = {
+        "project": project.pk,
+        "submitted": guihua.filter(status=Status.SUBMITTED).first().pk,
+        "signing": guihua.filter(status=Status.INVOICE_SIGNING_3).first().pk,
+        "signed": guihua.filter(status=Status.SIGNED).first().pk,
+        "executing": guihua.filter(status=Status.EXECUTING).first().pk,
+    }
     shots = os.environ.get("FUNDADMIN_SCREENSHOTS")
     wide = []
     visited = 0
@@ -162,7 +176,7 @@ def test_no_main_page_of_any_demo_role_scrolls_sideways_at_360px(chromium, live_
             page.base = live_server.url
             login(page, username, "fundadmin-demo-2026")
             for path in paths:
-                url = path.format(project=project.pk)
+                url = path.format(**ids)
                 response = page.goto(live_server.url + url)
                 assert response.status == 200, f"{username} {url}: {response.status}"
                 visited += 1

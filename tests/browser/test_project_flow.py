@@ -35,8 +35,9 @@ def as_user(page, role):
     login(page, USERNAMES[role])
 
 
-def act(page, project, label, fill=None, select=None, check=None):
-    """Open the project page, click the action, fill its form, confirm."""
+def act(page, project, label, fill=None, select=None, check=None, lands="project"):
+    """Open the project page, click the action, fill its form, confirm; ``lands="inbox"`` for a
+    settlement, after which finance goes back to its inbox (issue 13, point 15)."""
     page.goto(f"{page.base}/projects/{project.pk}/")
     page.get_by_role("link", name=label, exact=True).click()
     for selector, value in (fill or {}).items():
@@ -46,6 +47,10 @@ def act(page, project, label, fill=None, select=None, check=None):
     for selector in check or []:
         page.check(selector)
     page.get_by_role("button", name=f"确认：{label}").click()
+    if lands == "inbox":
+        page.wait_for_url("**/inbox/")
+        assert "已结算" in page.locator(".messages").inner_text()
+        return
     page.wait_for_url(f"**/projects/{project.pk}/")
     assert "已办理" in page.locator(".messages").inner_text()
 
@@ -165,6 +170,7 @@ def take_to_closed(page, project, clock, tmp_path, invoice: bool):
                 "#id_payee": "某家政公司",
             },
             select={"#id_method": "transfer"},
+            lands="inbox",
         )
     else:
         as_user(page, Role.COMMUNITY_SECRETARY)
@@ -177,6 +183,7 @@ def take_to_closed(page, project, clock, tmp_path, invoice: bool):
             "凭领款人签字结算（无发票）",
             fill={"#id_amount": "4800.00", "#id_paid_on": today(), "#id_reference": "XJ001", "#id_payee": "王阿姨"},
             select={"#id_method": "cash"},
+            lands="inbox",
         )
     as_user(page, Role.COMMUNITY_SECRETARY)
     act(page, project, "张贴完成情况公示")

@@ -103,6 +103,32 @@ def notification_objects(world) -> dict:
     return {"notification": Notification.objects.filter(event=event).values_list("pk", flat=True).first()}
 
 
+def acting_objects(world) -> dict:
+    """An acting period in community A: a community Party committee member acts for its secretary
+    (fundadmin.services.acting_record), recorded by the system administrator."""
+    import datetime as dt
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from fundadmin.models import RoleAssignment
+    from fundadmin.services import acting_record
+    from tests.projects.helpers import PDF
+
+    a = world.a
+    today = timezone.localdate()
+    acting = acting_record(
+        principal=RoleAssignment.objects.active().get(user=a.people[Role.COMMUNITY_SECRETARY]),
+        user=a.people[Role.COMMUNITY_MEMBER],
+        by=user_with_role(Role.SYSTEM_ADMIN, None),
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=3),
+        reason="外出学习",
+        authorisation=SimpleUploadedFile("授权书.pdf", PDF),
+    )
+    return {"acting": acting.pk}
+
+
 def url_kwargs(name: str, keys: list[str], world, extra: dict) -> dict:
     """Arguments naming community A's objects, by URL name and argument name."""
     a = world.a
@@ -125,6 +151,8 @@ def url_kwargs(name: str, keys: list[str], world, extra: dict) -> dict:
         "supervision:indicator_review": extra.get("finding"),
         "supervision:dossier_zip": project.pk,
         "notifications:open": extra.get("notification"),
+        "setup:acting_end": extra.get("acting"),
+        "setup:acting_authorisation": extra.get("acting"),
     }
     out = {}
     for key in keys:
@@ -194,7 +222,7 @@ def fill(route: str, kwargs: dict) -> str:
 
 def all_urls(world):
     """(name, url, names an object?) for every pattern; unnamed ones are allowed only in the admin."""
-    extra = supervision_objects(world) | notification_objects(world)
+    extra = supervision_objects(world) | notification_objects(world) | acting_objects(world)
     for name, route, keys in patterns():
         if name is None or name.startswith("admin:"):
             assert route.startswith("admin/"), f"unnamed URL pattern {route!r}"

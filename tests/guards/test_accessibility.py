@@ -11,6 +11,7 @@ import pytest
 
 from fundadmin.roles import Role
 from tests.conftest import login
+from tests.factories import user_with_role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -103,6 +104,68 @@ def test_staff_pages(page, world):
             login(page, world.a.people[role].username)
             signed_in = role
         found += axe_violations(page, url)
+    assert not found, "\n".join(found)
+
+
+def _axe_here(page, label: str) -> list[str]:
+    page.evaluate(AXE.read_text())
+    result = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}))"
+    )
+    return [
+        f"{label}: [{v['impact']}] {v['id']} — {v['help']} at {v['nodes']}" for v in result if v["impact"] in BLOCKING
+    ]
+
+
+def test_decision_pages_the_list_and_empty_inboxes(page, phone, world, clock):
+    """Issue 13, points 1, 2, 14, 15: the act pages with what is decided (an overdue approval, a
+    signature, a settlement, a change request over what the year can bear), the project list
+    searched and sorted, and the empty inboxes — at desktop size and on a phone."""
+    import datetime as dt
+
+    from projects.models import Status
+    from projects.selectors import approval_deadline
+    from tests.projects.helpers import new_project, walk
+
+    a = world.a
+    clock.to(dt.date(2026, 10, 12))
+    walked = {
+        status: walk(new_project(a.people, a.fund_year, title=f"决定页{n}"), a.people, status, clock)
+        for n, status in enumerate((Status.INVOICE_SIGNING_2, Status.SIGNED, Status.EXECUTING, Status.SUBMITTED))
+    }
+    clock.to(approval_deadline(walked[Status.SUBMITTED]).date + dt.timedelta(days=3))  # overdue
+    admin = user_with_role(Role.SYSTEM_ADMIN, None, username="axe_admin")
+    urls = [
+        (Role.COMMITTEE_SECRETARY, f"/projects/{walked[Status.SUBMITTED].pk}/act/approve_for_committee/"),
+        (
+            Role.CONSTRUCTION_DIRECTOR,
+            f"/projects/{walked[Status.INVOICE_SIGNING_2].pk}/act/sign_as_construction_director/",
+        ),
+        (Role.FINANCE, f"/projects/{walked[Status.SIGNED].pk}/act/settle/"),
+        (Role.COMMITTEE_SECRETARY, "/projects/?sort=deadline&q=决定页&stage=approval"),
+        (Role.COMMUNITY_MEMBER, "/inbox/"),
+    ]
+    found = []
+    for screen in (page, phone):
+        for role, url in urls:
+            screen.context.clear_cookies()
+            login(screen, a.people[role].username)
+            found += axe_violations(screen, url)
+        screen.context.clear_cookies()
+        login(screen, admin.username)
+        found += axe_violations(screen, "/inbox/")
+        assert "导入城市数据" in screen.locator(".empty-room").inner_text()
+        # The change request, over what the year can bear: the warning is on the page.
+        screen.context.clear_cookies()
+        login(screen, a.people[Role.COMMUNITY_SECRETARY].username)
+        found += axe_violations(screen, f"/projects/{walked[Status.EXECUTING].pk}/act/request_change/")
+        screen.fill("#id_reason", "物价上涨")
+        screen.fill("#id_description", "增加服务次数")
+        screen.fill("#id_new_amount", "900000")
+        screen.get_by_role("button", name="确认：申请变更").click()
+        screen.locator("#over-limit").wait_for()
+        found += _axe_here(screen, "change request over the limit")
     assert not found, "\n".join(found)
 
 

@@ -21,7 +21,7 @@ from tests.projects.helpers import new_project, walk
 # Each page's budget: what it needs today (bench/results has the figures at city scale). A page
 # that needs more must say why here. Staff pages read one row set per section they show; the
 # issue's ≤ 12 is met by the public pages, the list, the ledger pages, the timeline and the inboxes
-# but the community secretary's (13); the project page and the dashboard are over it
+# but the secretaries' (13, 14); the project page and the dashboard are over it
 # (bench/results/staff-pages.md says by how much and why).
 # Every staff page carries the unread count of the person's messages in its header: one COUNT
 # (notifications.selectors.unread_count), the "+ HEADER" below; public pages have no header count.
@@ -31,7 +31,10 @@ BUDGET = {
     "community board": 5,
     "notice": 3,
     "public project": 7,
-    "project list": 8 + HEADER,
+    # The rows, their count, the filters' communities, categories and fund years, and for the
+    # "waiting for / due" column what the next-step sentence reads of the page's rows (their
+    # notices and change requests, one query each) and the role holders it names.
+    "project list": 11 + HEADER,
     # Fourteen sections (lines, meetings, notices, documents, trail, …); the role holders the
     # next-step sentence names (read only when it names someone) and the working calendar (one
     # query) when it counts days.
@@ -51,9 +54,10 @@ INDICATORS_BUDGET = 36  # about 20 reads, the run, its trail event, the batched 
 # Three sources: projects (with their facts, the separation-of-duties rules' reviews and
 # signatures among them, and the role holders the sentences of the page shown name), publicity
 # (objections, notices ending, needs awaiting an answer — one grouped query), supervision; the
-# person's roles, the working calendar (one query). The community secretary's is the largest (13:
-# the facts' notices, the objections, the needs and the notices ending, both role queries).
-INBOX_BUDGET = 12 + HEADER
+# person's roles and the acting periods they are in (代行职责), the working calendar (one query). The
+# community secretary's is the largest (14: the facts' notices, the objections, the needs and the
+# notices ending, both role queries, the acting periods).
+INBOX_BUDGET = 13 + HEADER
 
 
 def pages(world) -> list[tuple[str, Role | None, str]]:

@@ -235,6 +235,46 @@ def test_art11_committee_approval_needs_its_meeting(people, fund_year, time_mach
         services.project_approve(project=project, by=people[Role.COMMITTEE_SECRETARY], body=Review.Kind.COMMITTEE)
 
 
+@pytest.mark.parametrize("body", [Review.Kind.COMMITTEE, Review.Kind.CONSTRUCTION])
+def test_art11_an_overdue_approval_needs_the_reason_it_is_late_and_the_trail_keeps_it(
+    people, fund_year, time_machine, body
+):
+    """Art. 11: within 5 working days of receipt. After that an approval still counts, but it
+    says why it is late, and the trail reads it back."""
+    from audit.sentences import sentence
+
+    clock = Clock(time_machine)
+    project = new_project(people, fund_year)
+    walk(project, people, Status.SUBMITTED, clock)
+    due = approval_deadline(Project.objects.get(pk=project.pk)).date
+    clock.to(due + dt.timedelta(days=1))
+    by = people[Role.COMMITTEE_SECRETARY if body == Review.Kind.COMMITTEE else Role.CONSTRUCTION_DIRECTOR]
+    meeting = {"meeting_date": clock.day, "meeting_attendees": "班子成员5人"} if body == Review.Kind.COMMITTEE else {}
+    events = AuditEvent.objects.count()
+    for missing in ("", "   "):
+        with pytest.raises(ValidationError, match="请填写逾期办理的原因"):
+            services.project_approve(project=project, by=by, body=body, late_reason=missing, **meeting)
+    assert Project.objects.get(pk=project.pk).status == Status.SUBMITTED and AuditEvent.objects.count() == events
+    assert not Review.objects.filter(project=project, kind=body).exists()
+
+    services.project_approve(
+        project=project, by=by, body=body, late_reason="书记外出学习，返回后即召开班子会议", **meeting
+    )
+    event = AuditEvent.objects.filter(project_id=project.pk, action__startswith="project.approve_for").get()
+    assert event.changes["late"] is True and event.changes["late_reason"] == "书记外出学习，返回后即召开班子会议"
+    assert "逾期办理，逾期原因：“书记外出学习，返回后即召开班子会议”" in sentence(event)
+
+
+def test_art11_an_approval_on_time_asks_no_reason(people, fund_year, time_machine):
+    clock = Clock(time_machine)
+    project = new_project(people, fund_year)
+    walk(project, people, Status.SUBMITTED, clock)
+    clock.to(approval_deadline(Project.objects.get(pk=project.pk)).date)  # the last day still counts
+    services.project_approve(project=project, by=people[Role.CONSTRUCTION_DIRECTOR], body=Review.Kind.CONSTRUCTION)
+    event = AuditEvent.objects.get(project_id=project.pk, action="project.approve_for_construction")
+    assert event.changes["late"] is False and "late_reason" not in event.changes
+
+
 def test_art11_return_and_reject_need_a_reason(people, fund_year, time_machine):
     clock = Clock(time_machine)
     project = new_project(people, fund_year)

@@ -161,6 +161,23 @@ def test_project_list_filters(client, people, fund_year, time_machine):
     assert b.title in page and "审批超期" in page
 
 
+def test_project_list_says_what_is_wrong_with_a_bad_search(client, people, fund_year):
+    """A year that is no year, an order it does not offer, a search too long: the list still
+    answers (every project, the default order) and says, in Chinese, what to change."""
+    project = new_project(people, fund_year, title="甲项目")
+    client.force_login(people[Role.COMMITTEE_MEMBER])
+    for bad, message in (
+        ({"year": "abc"}, "所选的年度不在可选范围内"),
+        ({"year": "1999"}, "所选的年度不在可选范围内"),
+        ({"sort": "pk; drop table"}, "所选的排序不在可选范围内"),
+        ({"q": "灯" * 101}, "搜索最多 100 个字"),
+    ):
+        response = client.get(reverse("projects:list"), bad)
+        page = response.content.decode()
+        assert response.status_code == 200 and project.title in page, bad
+        assert "查找条件有误" in page and message in page, bad
+
+
 def test_supervisor_cannot_upload(client, people, fund_year):
     from .helpers import pdf
 
@@ -270,3 +287,35 @@ def test_the_page_says_before_the_form_that_the_money_is_not_there(client, peopl
     act = client.get(reverse("projects:act", args=[second.pk, "approve_for_committee"])).content.decode()
     assert "本年度可用经费为 30,000.00 元" in act
     assert second.title in client.get(reverse("inbox")).content.decode()
+
+
+def test_a_draft_shows_its_dates_as_the_date_input_reads_them(client, people, fund_year):
+    """<input type="date"> reads 2026-12-04 and nothing else: a planned date shown as 2026/12/04
+    was empty on screen and sent back empty, losing it on the next save."""
+    project = new_project(people, fund_year, planned_start=dt.date(2026, 12, 4), planned_end=dt.date(2027, 1, 3))
+    client.force_login(people[Role.COMMUNITY_SECRETARY])
+    page = client.get(reverse("projects:edit", args=[project.pk])).content.decode()
+    assert 'name="planned_start" value="2026-12-04"' in page and 'name="planned_end" value="2027-01-03"' in page
+
+
+def test_the_settlement_form_starts_from_the_signed_invoice(client, people, fund_year, time_machine):
+    clock = Clock(time_machine)
+    project = walk(new_project(people, fund_year), people, Status.SIGNED, clock)
+    invoice = Project.objects.get(pk=project.pk).invoice
+    client.force_login(people[Role.FINANCE])
+    page = client.get(reverse("projects:act", args=[project.pk, "settle"])).content.decode()
+    assert 'name="amount" value="6000.00"' in page and f'name="payee" value="{invoice.issuer}"' in page
+    assert f'name="paid_on" value="{clock.day.isoformat()}"' in page
+
+
+def test_only_the_person_who_may_decide_sees_what_is_decided(client, people, fund_year, time_machine):
+    """The decision panels are for whoever may take the step; another body's member reads the
+    project page, not the decision screen of someone else."""
+    clock = Clock(time_machine)
+    project = walk(new_project(people, fund_year), people, Status.SUBMITTED, clock)
+    url = reverse("projects:act", args=[project.pk, "approve_for_committee"])
+    client.force_login(people[Role.COMMITTEE_SECRETARY])
+    assert "审批的方案" in client.get(url).content.decode()
+    client.force_login(people[Role.FINANCE])
+    page = client.get(url).content.decode()
+    assert "审批的方案" not in page and "暂不能办理" in page

@@ -18,7 +18,7 @@ from ledger.services import appropriation_record, entry_reverse, fund_year_close
 from ledger.verification import ledger_verify
 from projects import process, services
 from projects.models import Project, Status
-from projects.selectors import small_group_usage
+from projects.selectors import approval_deadline, small_group_usage
 from publicity.annual import annual_snapshot
 from publicity.models import Notice
 from supervision.selectors import report_snapshot
@@ -55,11 +55,14 @@ def test_approved_on_20_december_2026_paid_on_15_january_2027(people, fund_year,
     against the carried commitment, the old year's summaries showing it as carried."""
     clock = Clock(time_machine, start=dt.date(2026, 11, 2))
     done = walk(new_project(people, fund_year, title="楼道照明改造"), people, Status.PAID, clock)
-    clock.to(dt.date(2026, 12, 7))
+    # Filed on 2026-12-09 so that the form reaches the committee on 2026-12-15 and the approval on
+    # the 20th is within its 5 working days (Art. 11): a late one would need its reason.
+    clock.to(dt.date(2026, 12, 9))
     project = _small(people, fund_year, "8000.00")
     walk(project, people, Status.SUBMITTED, clock)
     received = fresh(project).received_on
     assert received <= dt.date(2026, 12, 15)  # the approval below is within its 5 working days (Art. 11)
+    assert approval_deadline(fresh(project)).date >= dt.date(2026, 12, 20)
     clock.to(dt.date(2026, 12, 20))
     walk(project, people, Status.APPROVED)
     project = fresh(project)

@@ -16,7 +16,7 @@ from fundadmin.models import SpendingCategory
 from fundadmin.roles import ROLE_SCOPE, Role, ScopeLevel
 from ledger.services import appropriation_record
 from projects import services
-from projects.models import ContractorKind, Inspection, Project, Status
+from projects.models import ContractorKind, Inspection, Project, Review, Status
 from projects.services import LineInput
 from publicity import services as publicity_services
 from publicity.models import Notice
@@ -204,7 +204,19 @@ def late_approval(w: World) -> None:
     w.clock.to(dt.date(2026, 10, 8))
     p = walk(project(w.a), w.a.people, Status.SUBMITTED, w.clock)
     w.clock.to(p.received_on + dt.timedelta(days=14))
-    walk(p, w.a.people, Status.APPROVED)
+    # Late, so each approval says why (Art. 11; the trail keeps the reason).
+    services.project_approve(
+        project=p,
+        by=w.a.people[Role.COMMITTEE_SECRETARY],
+        body=Review.Kind.COMMITTEE,
+        meeting_date=w.clock.day,
+        meeting_attendees="党工委班子成员5人",
+        late_reason="班子会议因书记外出推迟",
+    )
+    services.project_approve(
+        project=p, by=w.a.people[Role.CONSTRUCTION_DIRECTOR], body=Review.Kind.CONSTRUCTION, late_reason="同上"
+    )
+    assert Project.objects.get(pk=p.pk).status == Status.APPROVED
 
 
 def objection_upheld(w: World) -> None:
