@@ -3,12 +3,12 @@ shown, not even to the administrator."""
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
+from django.db import transaction
+from django.tasks import task
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -17,8 +17,6 @@ from audit.services import event_record
 
 from ..addresses import public_url
 from ..models import User
-
-log = logging.getLogger(__name__)
 
 # -- the one-time link: new users set their own password ------------------------------------------------
 
@@ -40,10 +38,30 @@ def password_link(user: User) -> str:
 
 
 def password_link_send(user: User) -> None:
-    """E-mail the user a one-time link to set their own password. No password is ever made,
-    shown or sent; the trail records that the link went out (not the link)."""
+    """Queue the e-mail with the user's one-time link to set their own password (the worker sends
+    it, off the request: ``password_link_mail``). No password is ever made, shown or sent; the
+    trail records that the link was sent for (not the link)."""
     if not user.email:
         raise ValidationError(f"{user.display_name}没有登记电子邮箱，无法发送设置密码的链接。", code="no_email")
+    event_record(
+        action="user.password_link",
+        obj=user,
+        actor=None,
+        object_repr=f"设置密码链接 → {user.display_name}",
+        changes={"username": user.username, "email": user.email},
+    )
+    # After the commit: a rolled-back import sends nothing, and the worker sees the user.
+    transaction.on_commit(lambda: password_link_mail.enqueue(user.pk), robust=True)
+
+
+@task()
+def password_link_mail(user_id: int) -> str:
+    """The background task: e-mail the link. The token is made here, so it is valid from when the
+    mail leaves; a user who has set a password meanwhile gets none. A mail server that refuses
+    fails the task, which the administrator sees (后台任务) and re-sends from the user list."""
+    user = User.objects.get(pk=user_id)
+    if user.has_usable_password():
+        return "已设置密码，未发送"
     days = settings.PASSWORD_RESET_TIMEOUT // 86400
     body = "\n".join(
         [
@@ -58,10 +76,4 @@ def password_link_send(user: User) -> None:
         ]
     )
     EmailMessage("【专项经费】请设置您的登录密码", body, settings.DEFAULT_FROM_EMAIL, [user.email]).send()
-    event_record(
-        action="user.password_link",
-        obj=user,
-        actor=None,
-        object_repr=f"设置密码链接 → {user.display_name}",
-        changes={"username": user.username, "email": user.email},
-    )
+    return "已发送"

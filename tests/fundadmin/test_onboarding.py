@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 
 from audit.models import AuditEvent
@@ -19,6 +20,9 @@ from fundadmin.onboarding import ALLOCATIONS, COMMITTEES, COMMUNITIES, ROLES, SH
 from fundadmin.permissions import check
 from fundadmin.roles import Role
 from tests.factories import CommunityFactory, UserFactory, grant
+from tests.notifications.helpers import run_worker
+
+LINK_TASK = "fundadmin.onboarding.links.password_link_mail"
 
 pytestmark = pytest.mark.django_db
 
@@ -106,12 +110,31 @@ def test_import_creates_the_city_through_the_services(admin_user, django_capture
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"committee.create", "community.create", "user.create", "role.grant", "fund_year.set_allocation"} <= actions
     assert AuditEvent.objects.get(action="onboarding.import").changes["sha256"] == report.sha256
-    # Nobody's password exists: each new user got a one-time link, and no password, by mail.
+    # Nobody's password exists: each new user's one-time link is queued for the worker, which
+    # mails it off the request (the mail itself: test_the_worker_mails_the_links).
     assert not wang.has_usable_password()
-    assert report.links_sent == 4 and len(mail.outbox) == 4
+    assert report.links_queued == 4 and links_queued() == 4 and mail.outbox == []
+    assert AuditEvent.objects.filter(action="user.password_link").count() == 4
+
+
+def links_queued() -> int:
+    return DBTaskResult.objects.filter(task_path=LINK_TASK).count()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_mails_the_links_and_none_to_who_has_set_a_password(admin_user):
+    """Issue 14: e-mail goes through the background queue. The worker mails each new user their
+    link — and no password; a user who set one meanwhile gets nothing."""
+    report = onboarding.city_import(data=workbook(), by=admin_user, apply=True)
+    assert report.applied and links_queued() == 4 and mail.outbox == []
+    early = User.objects.get(username="li_wei")
+    early.set_password("早已自行设置-2026")
+    early.save()
+    assert run_worker() == 4
+    assert len(mail.outbox) == 3 and all(m.to != [early.email] for m in mail.outbox)
     message = next(m for m in mail.outbox if m.to == ["wangfang@example.gov.cn"])
     assert "/accounts/welcome/" in message.body and "wang_fang" in message.body
-    assert AuditEvent.objects.filter(action="user.password_link").count() == 4
+    assert "密码：" not in message.body
 
 
 def test_the_preview_shows_what_would_happen_and_changes_nothing(admin_user, django_capture_on_commit_callbacks):
@@ -251,7 +274,7 @@ def test_reimporting_the_same_file_changes_nothing(admin_user, django_capture_on
     assert report.ok and not report.changes_anything and not report.applied
     assert all(s.created == s.changed == 0 for s in report.sheets)
     assert report.summary()["角色任命"]["不变"] == 4
-    assert state() == before and len(mail.outbox) == 4  # the first import's links only
+    assert state() == before and links_queued() == 4  # the first import's links only
 
 
 def test_a_changed_row_changes_that_record_only(admin_user, django_capture_on_commit_callbacks):
@@ -401,7 +424,7 @@ def test_the_commands_preview_apply_and_export(tmp_path, capsys):
     assert not Community.objects.exists()
     call_command("import_city", str(path), "--apply")
     assert "已导入；已向 4 位新用户发送设置密码的链接" in capsys.readouterr().out
-    assert Community.objects.count() == 2 and len(mail.outbox) == 4
+    assert Community.objects.count() == 2 and links_queued() == 4
     exported = tmp_path / "export.xlsx"
     call_command("export_city", str(exported))
     call_command("import_city", str(exported), "--apply")

@@ -45,8 +45,14 @@ class Command(BaseCommand):
         if not report.changes_anything:
             self.stdout.write("文件与系统中的数据一致，没有需要导入的变动。")
         elif report.applied:
-            self.stdout.write(self.style.SUCCESS(f"已导入；已向 {report.links_sent} 位新用户发送设置密码的链接。"))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"已导入；已向 {report.links_queued} 位新用户发送设置密码的链接（由后台任务进程 db_worker 发出）。"
+                )
+            )
             if report.links_failed:
-                self.stdout.write(f"未能发送：{'、'.join(report.links_failed)}（可在后台“用户”中重新发送）。")
+                self.stdout.write(
+                    f"没有登记电子邮箱，未发送：{'、'.join(report.links_failed)}（登记后可在后台“用户”中发送）。"
+                )
         else:
             self.stdout.write("以上为预览，未作任何修改；确认无误后加 --apply 再运行一次。")
