@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from fundadmin.models import FundYear, SpendingCategory
-from ledger.selectors import carried_commitments, fund_balances, small_group_cap, small_group_share
+from ledger.selectors import carried_commitments, fund_balances, small_group_share
 
 from .models import Project
 from .process import Status
@@ -45,7 +45,6 @@ def year_figures(fund_year: FundYear, projects: Iterable[Project]) -> dict:
     share = small_group_share(fund_year, balances)
     pending = small_group_pending([fund_year.pk]).get(fund_year.pk, ZERO)
     used = share.used + pending
-    cap = small_group_cap(balances)
     carried = carried_commitments(fund_year)
     carried_by_pk = {p.pk: amount for p, amount in carried}
 
@@ -90,9 +89,9 @@ def year_figures(fund_year: FundYear, projects: Iterable[Project]) -> dict:
             "approved": money(share.used),
             "pending": money(pending),
             "used": money(used),
-            "cap": money(cap),
+            "cap": money(share.cap),
             "percent": str((used * 100 / balances.fund).quantize(Decimal("0.1"))) if balances.fund > 0 else "",
-            "within_cap": used <= cap,
+            "within_cap": used <= share.cap,
         },
         "categories": [
             {"name": name, "count": v["count"], "approved": money(v["approved"]), "paid": money(v["paid"])}
