@@ -55,27 +55,46 @@ def _wrk() -> str | None:
     return shutil.which("wrk")
 
 
-def _with_wrk(wrk: str, base: str, paths: list[str], seconds: int, connections: int) -> dict:
+def wrk_run(wrk: str, base: str, script: str, *, seconds: int, connections: int) -> dict:
+    """Run wrk against ``base`` with a Lua ``script`` whose ``done`` writes one line
+    ``RESULT key=value …`` (requests, seconds, p95_us, errors, non2xx, and p50_us where asked):
+    the one place the bench starts wrk and reads what it measured (load.py, pool.py, staff_load.py)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(WRK_SCRIPT % ", ".join(f'"{p}"' for p in paths))
-    out = subprocess.run(
-        [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", f.name, base],
-        capture_output=True,
-        text=True,
-        timeout=seconds + 60,
-        check=True,
-    ).stdout
-    os.unlink(f.name)
-    m = re.search(r"RESULT requests=(\d+) seconds=([\d.]+) p95_us=(\d+) errors=(\d+) non2xx=(\d+)", out)
-    requests, secs, p95, errors, non2xx = int(m[1]), float(m[2]), int(m[3]), int(m[4]), int(m[5])
-    return {
+        f.write(script)
+    try:
+        out = subprocess.run(
+            [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", f.name, base],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            check=True,
+        ).stdout
+    finally:
+        os.unlink(f.name)
+    return wrk_result(out)
+
+
+def wrk_result(out: str) -> dict:
+    """The RESULT line wrk's script wrote, as figures: rps, p95_ms (and p50_ms), errors, non_2xx."""
+    line = re.search(r"^RESULT (.*)$", out, re.M)
+    values = dict(pair.split("=") for pair in line[1].split())
+    requests, secs = int(values["requests"]), float(values["seconds"])
+    result = {
         "rps": round(requests / secs, 1),
-        "p95_ms": round(p95 / 1000, 1),
-        "errors": errors,
-        "non_2xx": non2xx,
+        "p95_ms": round(int(values["p95_us"]) / 1000, 1),
+        "errors": int(values["errors"]),
+        "non_2xx": int(values["non2xx"]),
         "requests": requests,
         "seconds": secs,
     }
+    if "p50_us" in values:
+        result["p50_ms"] = round(int(values["p50_us"]) / 1000, 1)
+    return result
+
+
+def _with_wrk(wrk: str, base: str, paths: list[str], seconds: int, connections: int) -> dict:
+    script = WRK_SCRIPT % ", ".join(f'"{p}"' for p in paths)
+    return wrk_run(wrk, base, script, seconds=seconds, connections=connections)
 
 
 def _with_python(base: str, paths: list[str], seconds: int, connections: int) -> dict:

@@ -12,10 +12,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -25,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
-from bench.load import HOST, _free_port, _wrk  # noqa: E402
+from bench.load import HOST, _free_port, _wrk, wrk_run  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 POOL = {"DATABASE_POOL": "1", "DATABASE_POOL_MIN_SIZE": "1"}
@@ -83,27 +81,9 @@ def targets() -> dict[str, tuple[list[str], str]]:
 
 
 def _load(base: str, paths: list[str], cookie: str, seconds: int, connections: int, wrk: str) -> dict:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(WRK_SCRIPT % (", ".join(f'"{p}"' for p in paths), cookie))
-    try:
-        out = subprocess.run(
-            [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", f.name, base],
-            capture_output=True,
-            text=True,
-            timeout=seconds + 60,
-            check=True,
-        ).stdout
-    finally:
-        os.unlink(f.name)
-    m = re.search(r"RESULT requests=(\d+) seconds=([\d.]+) p50_us=(\d+) p95_us=(\d+) errors=(\d+) non2xx=(\d+)", out)
-    return {
-        "requests": int(m[1]),
-        "seconds": float(m[2]),
-        "p50_ms": int(m[3]) / 1000,
-        "p95_ms": int(m[4]) / 1000,
-        "errors": int(m[5]),
-        "non_2xx": int(m[6]),
-    }
+    script = WRK_SCRIPT % (", ".join(f'"{p}"' for p in paths), cookie)
+    result = wrk_run(wrk, base, script, seconds=seconds, connections=connections)
+    return {k: result[k] for k in ("requests", "seconds", "p50_ms", "p95_ms", "errors", "non_2xx")}
 
 
 def _serve(env: dict, workers: int, extra: list[str]):

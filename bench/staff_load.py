@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -23,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.staff_settings")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import bench.load as load  # noqa: E402 (stdlib only; after the path is set)
 
 WRK_SCRIPT = """
 request = function()
@@ -38,25 +38,8 @@ end
 
 
 def _wrk(wrk: str, base: str, path: str, session: str, seconds: int, connections: int) -> dict:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(WRK_SCRIPT % (path, session))
-    out = subprocess.run(
-        [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", f.name, base],
-        capture_output=True,
-        text=True,
-        timeout=seconds + 60,
-        check=True,
-    ).stdout
-    os.unlink(f.name)
-    m = re.search(r"RESULT requests=(\d+) seconds=([\d.]+) p95_us=(\d+) errors=(\d+) non2xx=(\d+)", out)
-    requests, secs = int(m[1]), float(m[2])
-    return {
-        "rps": round(requests / secs, 1),
-        "p95_ms": round(int(m[3]) / 1000, 1),
-        "errors": int(m[4]),
-        "non_2xx": int(m[5]),
-        "requests": requests,
-    }
+    result = load.wrk_run(wrk, base, WRK_SCRIPT % (path, session), seconds=seconds, connections=connections)
+    return {k: result[k] for k in ("rps", "p95_ms", "errors", "non_2xx", "requests")}
 
 
 def _get(base: str, path: str, session: str) -> int:
@@ -73,7 +56,6 @@ def run(*, seconds: int, connections: int, workers: int) -> list[dict]:
     from django.db import connections as django_connections
     from django.test import Client
 
-    import bench.load as load
     import bench.run as bench_run
     from fundadmin.roles import Role
 
